@@ -1,0 +1,125 @@
+"""The tracker: planning for First Amendment-protected events."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from tracker.config import DefaultConfig
+from tracker.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = Path(os.environ.get("TRACKER_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path.resolve()),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    _configure(app, config)
+    _bind_extensions(app)
+    _register_blueprints(app)
+    _register_web_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config: dict | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("TRACKER")
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "tracker.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Generated once per installation and kept in the instance folder (mode 0600)."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _bind_extensions(app: Flask) -> None:
+    from tracker.accounts import models as _accounts  # noqa: F401  (register tables)
+    from tracker.audit import models as _audit  # noqa: F401
+    from tracker.events import models as _events  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from tracker.accounts.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tracker.accounts.views import bp as accounts_bp
+    from tracker.audit.views import bp as audit_bp
+    from tracker.dashboard.views import bp as dashboard_bp
+    from tracker.events.views import bp as events_bp
+
+    for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_web_hooks(app: Flask) -> None:
+    from tracker import templating
+    from tracker.accounts import access
+    from tracker.audit.context import Origin, set_origin
+    from tracker.errors import register_error_handlers
+
+    @app.before_request
+    def _set_origin():
+        set_origin(Origin(source_address=request.remote_addr or "unknown"))
+
+    access.install(app)
+    register_error_handlers(app)
+    templating.install(app)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        message = "The form had expired or was sent from elsewhere. Reload the page and try again."
+        return render_template("errors/error.html", code=400, title="Form expired",
+                               message=message), 400
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'self'",
+        )
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from tracker.accounts.cli import create_user_command
+    from tracker.demo import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,48 @@
+"""Forms for signing in and for administering users."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from tracker.accounts.roles import ROLE_LABELS
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _role_choices():
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class _UserFields(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[DataRequired("Enter a display name."), Length(max=120)]
+    )
+    roles = MultiCheckboxField(
+        "Roles", choices=_role_choices(), validators=[DataRequired("Choose at least one role.")]
+    )
+
+
+class UserEditForm(_UserFields):
+    active = BooleanField("Account active", default=True)
+
+
+class UserCreateForm(_UserFields):
+    email = EmailField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
+    password = PasswordField(
+        "Initial password",
+        description=f"At least {MIN_LENGTH} characters. Long passphrases are welcome.",
+        validators=[DataRequired("Enter an initial password."),
+                    Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+    )

@@ -1,0 +1,25 @@
+"""Filters for browsing the audit trail."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms import ValidationError as FieldError
+from wtforms.validators import Length, Optional
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # read from the query string; changes nothing
+
+    actor = SelectField("Actor", validators=[Optional()])
+    action = SelectField("Action", validators=[Optional()])
+    object_type = SelectField("Object type", validators=[Optional()])
+    object_id = StringField("Object id", validators=[Optional(), Length(max=40)])
+    outcome = SelectField("Outcome", choices=[
+        ("", "Any outcome"), ("success", "Success"), ("failure", "Failure"),
+        ("denied", "Denied")], validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+
+    def validate_until(self, field):
+        if self.since.data and field.data and field.data < self.since.data:
+            raise FieldError("The end of the range must not be before its start.")

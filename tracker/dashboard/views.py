@@ -1,0 +1,29 @@
+"""The dashboard: the next days' events and what needs each role's attention."""
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+
+from tracker.accounts.roles import Role
+from tracker.audit import services as audit
+from tracker.db import utcnow
+from tracker.events import services as events
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+def index():
+    now = utcnow()
+    days = current_app.config["DASHBOARD_DAYS"]
+    oversight = None
+    if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
+        oversight = audit.recent_problems(now - timedelta(days=7))
+    return render_template(
+        "dashboard/index.html",
+        days=days,
+        upcoming=events.upcoming(now, days),
+        attention=events.needing_attention(current_user, now, days),
+        oversight=oversight,
+    )

@@ -1,0 +1,100 @@
+"""flask --app tracker seed-demo: demo accounts (one per role) and events around Nashville.
+
+Safe to run again: existing accounts and events with the same titles are left alone."""
+
+from datetime import datetime, time, timedelta
+
+import click
+from sqlalchemy import select
+
+from tracker.accounts import services as accounts
+from tracker.accounts.roles import Role
+from tracker.cli_support import cli_origin
+from tracker.db import utcnow
+from tracker.events import services as events
+from tracker.events.models import Event, EventStatus
+from tracker.extensions import db
+from tracker.timezones import agency_zone
+
+# Demo only: printed by seed-demo so a newcomer can sign in. Never used in production.
+DEMO_PASSWORD = "nashville-demo-2026"  # noqa: S105
+DEMO_USERS = [
+    ("admin@demo.example.com", "Alex Admin", [Role.ADMIN]),
+    ("planner@demo.example.com", "Pat Planner", [Role.PLANNER]),
+    ("liaison@demo.example.com", "Lee Liaison", [Role.LIAISON]),
+    ("leadership@demo.example.com", "Lou Leadership", [Role.LEADERSHIP]),
+    ("privacy@demo.example.com", "Pri Privacy", [Role.PRIVACY_OFFICER]),
+]
+
+# (title, kind, days from today, start hour, hours, venue, attendance, permit, source, status)
+DEMO_EVENTS = [
+    ("Rally at Legislative Plaza", "rally", 3, 11, 3, "Legislative Plaza, 301 6th Ave N",
+     (200, 500), "granted", "permit_application", EventStatus.PLANNING),
+    ("Counter-demonstration at Legislative Plaza", "counter_demonstration", 3, 11, 3,
+     "War Memorial Plaza side of Legislative Plaza", (20, 80), "not_required",
+     "public_announcement", EventStatus.DRAFT),
+    ("March from Centennial Park to the State Capitol", "march", 9, 10, 4,
+     "Centennial Park, 2500 West End Ave", (1000, 3000), "granted_with_conditions",
+     "organizer_notice", EventStatus.PLAN_APPROVED),
+    ("Candlelight vigil at Public Square Park", "vigil", 5, 18, 2,
+     "Public Square Park, 1 Public Square", (50, 150), "applied", "organizer_notice",
+     EventStatus.DRAFT),
+    ("Metro Council public meeting", "public_meeting", 12, 18, 3,
+     "Historic Metro Courthouse, 1 Public Square", (100, 300), "not_required",
+     "partner_agency", EventStatus.PLANNING),
+    ("Broadway holiday parade", "parade", -10, 14, 3, "Broadway from 5th Ave to 1st Ave",
+     (5000, 15000), "granted", "permit_application", EventStatus.CONCLUDED),
+]
+
+ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capitol grounds."}
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create the demo accounts and events, then print how to sign in."""
+    cli_origin("seed-demo")
+    now = utcnow()
+    users = {role: _demo_user(email, name, [role], now)
+             for email, name, [role] in DEMO_USERS}
+    for row in DEMO_EVENTS:
+        _demo_event(row, users, now)
+    db.session.commit()
+    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+    for email, _name, roles in DEMO_USERS:
+        click.echo(f"  {roles[0].label:<26} {email}")
+
+
+def _demo_user(email, name, roles, now):
+    user = accounts.find_by_email(email)
+    if user is None:
+        user = accounts.create_user(None, email=email, display_name=name,
+                                    roles=[r.value for r in roles], password=DEMO_PASSWORD,
+                                    now=now)
+    return user
+
+
+def _demo_event(row, users, now):
+    title, kind, days, hour, hours, venue, (low, high), permit, source, status = row
+    if db.session.scalar(select(Event.id).where(Event.title == title)) is not None:
+        return
+    zone = agency_zone()
+    day = now.astimezone(zone).date() + timedelta(days=days)
+    starts = datetime.combine(day, time(hour), zone)
+    planner, liaison = users[Role.PLANNER], users[Role.LIAISON]
+    data = events.EventData(
+        title=title, kind=kind, starts_at=starts, ends_at=starts + timedelta(hours=hours),
+        venue=venue, information_source=source, permit_status=permit,
+        route_description=ROUTE.get(kind, ""), attendance_low=low, attendance_high=high,
+        planner_id=planner.id, liaison_id=liaison.id,
+        logistics_notes="Coordinate traffic control with Metro Public Works.")
+    event = events.create_event(planner, data, now)
+    path = {
+        EventStatus.DRAFT: [],
+        EventStatus.PLANNING: [EventStatus.PLANNING],
+        EventStatus.PLAN_APPROVED: [EventStatus.PLANNING, EventStatus.PLAN_APPROVED],
+        EventStatus.CONCLUDED: [EventStatus.PLANNING, EventStatus.PLAN_APPROVED,
+                                EventStatus.IN_PROGRESS, EventStatus.CONCLUDED],
+    }[status]
+    for target in path:
+        actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
+        events.transition(actor, event, target, now)

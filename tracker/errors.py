@@ -1,0 +1,54 @@
+"""Domain errors raised by services, and the HTTP error pages."""
+
+from flask import Flask, render_template
+
+
+class DomainError(Exception):
+    """Base for errors a service raises for the caller to present."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class ValidationError(DomainError):
+    """Bad input. `field` names the form field it belongs to (None for the whole form)."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class InvalidTransition(DomainError):
+    """A status change that is not allowed now; `reasons` says exactly what is missing."""
+
+    def __init__(self, message: str, reasons: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.reasons = reasons or []
+
+
+def _page(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(NotFound, lambda e: _page(404, "Not found", str(e)))
+    app.register_error_handler(Forbidden, lambda e: _page(403, "Not allowed", str(e)))
+    messages = {
+        400: ("Bad request", "The request could not be understood. Go back and try again."),
+        403: ("Not allowed", "Your role does not give access to this page."),
+        404: ("Not found", "There is nothing here, or you may not see it."),
+        405: ("Method not allowed", "That action is not available here."),
+        413: ("Too large", "The request was larger than the tracker accepts."),
+        500: ("Something went wrong", "The error was logged. Nothing you entered was saved."),
+    }
+    for code, (title, message) in messages.items():
+        app.register_error_handler(
+            code, lambda e, c=code, t=title, m=message: _page(c, t, m)
+        )

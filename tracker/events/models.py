@@ -1,0 +1,166 @@
+"""Event records: what is planned, when and where, and who in the agency looks after it.
+
+There is deliberately no field for an event's cause or viewpoint, nor for anything about
+participants' beliefs: the tracker records the agency's preparation, not people's views.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import User
+from tracker.db import Base, UTCDateTime, utcnow
+
+
+class EventKind(StrEnum):
+    PROTEST = "protest"
+    MARCH = "march"
+    RALLY = "rally"
+    VIGIL = "vigil"
+    PARADE = "parade"
+    PUBLIC_MEETING = "public_meeting"
+    COUNTER_DEMONSTRATION = "counter_demonstration"
+    OTHER = "other"
+
+
+class PermitStatus(StrEnum):
+    NOT_REQUIRED = "not_required"
+    APPLIED = "applied"
+    GRANTED = "granted"
+    GRANTED_WITH_CONDITIONS = "granted_with_conditions"
+    DENIED = "denied"
+
+
+class InformationSource(StrEnum):
+    PERMIT_APPLICATION = "permit_application"
+    ORGANIZER_NOTICE = "organizer_notice"
+    PUBLIC_ANNOUNCEMENT = "public_announcement"
+    PARTNER_AGENCY = "partner_agency"
+    OTHER = "other"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PLANNING = "planning"
+    PLAN_APPROVED = "plan_approved"
+    IN_PROGRESS = "in_progress"
+    CONCLUDED = "concluded"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+LABELS = {
+    EventKind.PUBLIC_MEETING: "Public meeting",
+    EventKind.COUNTER_DEMONSTRATION: "Counter-demonstration",
+    PermitStatus.NOT_REQUIRED: "Not required",
+    PermitStatus.GRANTED_WITH_CONDITIONS: "Granted with conditions",
+    InformationSource.PERMIT_APPLICATION: "Permit application",
+    InformationSource.ORGANIZER_NOTICE: "Notice from the organizer",
+    InformationSource.PUBLIC_ANNOUNCEMENT: "Public announcement",
+    InformationSource.PARTNER_AGENCY: "Partner agency",
+    EventStatus.PLAN_APPROVED: "Plan approved",
+    EventStatus.IN_PROGRESS: "In progress",
+}
+
+
+def label(value: StrEnum) -> str:
+    return LABELS.get(value, value.value.replace("_", " ").capitalize())
+
+
+def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum]
+
+
+related_events = Table(
+    "event_relation",
+    Base.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("related_event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(Base):
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "attendance_low IS NULL OR attendance_high IS NULL "
+            "OR attendance_low <= attendance_high",
+            name="attendance_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue: Mapped[str] = mapped_column(String(300))
+    route_description: Mapped[str] = mapped_column(Text, default="")
+    attendance_low: Mapped[int | None] = mapped_column(Integer)
+    attendance_high: Mapped[int | None] = mapped_column(Integer)
+    permit_status: Mapped[str] = mapped_column(String(30))
+    permit_reference: Mapped[str] = mapped_column(String(100), default="")
+    permit_conditions: Mapped[str] = mapped_column(Text, default="")
+    information_source: Mapped[str] = mapped_column(String(30))
+    organizing_group: Mapped[str] = mapped_column(String(200), default="")
+    logistics_notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=EventStatus.DRAFT.value, index=True)
+    planner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    planner: Mapped[User | None] = relationship(foreign_keys=[planner_id])
+    liaison: Mapped[User | None] = relationship(foreign_keys=[liaison_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    related: Mapped[list["Event"]] = relationship(
+        secondary=related_events,
+        primaryjoin=id == related_events.c.event_id,
+        secondaryjoin=id == related_events.c.related_event_id,
+        order_by="Event.starts_at",
+    )
+    status_changes: Mapped[list["EventStatusChange"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventStatusChange.at"
+    )
+
+    @property
+    def status_enum(self) -> EventStatus:
+        return EventStatus(self.status)
+
+    @property
+    def kind_label(self) -> str:
+        return label(EventKind(self.kind))
+
+    @property
+    def status_label(self) -> str:
+        return label(EventStatus(self.status))
+
+    @property
+    def permit_label(self) -> str:
+        return label(PermitStatus(self.permit_status))
+
+    @property
+    def source_label(self) -> str:
+        return label(InformationSource(self.information_source))
+
+
+class EventStatusChange(Base):
+    """Status history: who moved the event from what to what, and when."""
+
+    __tablename__ = "event_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="status_changes")
+    actor: Mapped[User] = relationship()

@@ -1,0 +1,14 @@
+"""Signals by which events tells higher areas (checklist, reminders, calendar) of changes.
+
+Receivers are called inside the same unit of work, before the commit."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sent with event=..., actor=..., now=... after a new event is flushed
+event_created = _signals.signal("event-created")
+#: sent with event=..., actor=..., now=..., changed=set of field names
+event_changed = _signals.signal("event-changed")
+#: sent with event=..., actor=..., now=..., previous=EventStatus
+event_status_changed = _signals.signal("event-status-changed")

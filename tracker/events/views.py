@@ -1,0 +1,173 @@
+"""Event pages: list, detail, create, edit, delete a draft, change status."""
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.accounts import services as accounts
+from tracker.accounts.access import deny, roles_required
+from tracker.accounts.roles import Role
+from tracker.db import utcnow
+from tracker.errors import Forbidden, InvalidTransition, ValidationError
+from tracker.events import lifecycle, services
+from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
+from tracker.events.models import Event, EventStatus
+from tracker.extensions import db
+from tracker.forms import EmptyForm, apply_error
+from tracker.timezones import agency_zone, from_local, local_day_range, to_local
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+STATUS_VALUES = {s.value for s in EventStatus}
+
+
+@bp.route("/")
+def index():
+    form = EventFilterForm(request.args)
+    filters = services.EventFilter()
+    if form.validate():
+        filters = _filters_from(form)
+    page = db.paginate(services.filtered(filters),
+                       per_page=current_app.config["EVENTS_PER_PAGE"], error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("events/list.html", form=form, page=page, args=args)
+
+
+def _filters_from(form: EventFilterForm) -> services.EventFilter:
+    since, until = local_day_range(form.since.data, form.until.data)
+    return services.EventFilter(
+        since=since,
+        until=until,
+        kind=form.kind.data or None,
+        status=form.status.data or None,
+        assigned_to=current_user.id if form.mine.data == "1" else None,
+    )
+
+
+@bp.route("/<int:event_id>")
+def detail(event_id: int):
+    event = services.get_event(event_id)
+    return render_template("events/detail.html", **_detail_context(event))
+
+
+def _detail_context(event: Event, blocked: InvalidTransition | None = None,
+                    transition_form: TransitionForm | None = None) -> dict:
+    targets = [(t, lifecycle.ACTION_LABELS[t]) for t in lifecycle.allowed_targets(event)
+               if current_user.has_role(*lifecycle.roles_for(event, t))]
+    return {"event": event, "targets": targets, "blocked": blocked,
+            "transition_form": transition_form or TransitionForm(),
+            "delete_form": EmptyForm(), "can_edit": current_user.has_role(Role.PLANNER)}
+
+
+def _event_form(event: Event | None) -> EventForm:
+    if event is None:
+        form = EventForm()
+    else:
+        form = EventForm(obj=event, starts_at=_wall_clock(event.starts_at),
+                         ends_at=_wall_clock(event.ends_at),
+                         related_ids=[e.id for e in event.related])
+    none = [("", "Unassigned")]
+    form.planner_id.choices = none + [
+        (u.id, u.display_name) for u in accounts.users_with_role(Role.PLANNER)]
+    form.liaison_id.choices = none + [
+        (u.id, u.display_name) for u in accounts.users_with_role(Role.LIAISON)]
+    form.related_ids.choices = [
+        (e.id, f"{e.title} ({to_local(e.starts_at):%-d %b %Y})")
+        for e in services.relation_candidates(event)]
+    return form
+
+
+def _wall_clock(instant: datetime) -> datetime:
+    return to_local(instant).replace(tzinfo=None)
+
+
+def _data_from(form: EventForm) -> services.EventData:
+    zone = agency_zone()
+    values = {name: form[name].data for name in services.EventData.__dataclass_fields__}
+    values["starts_at"] = from_local(form.starts_at.data, zone, "starts_at")
+    values["ends_at"] = from_local(form.ends_at.data, zone, "ends_at")
+    values["related_ids"] = form.related_ids.data or []
+    return services.EventData(**values)
+
+
+def _save(form: EventForm, event: Event | None):
+    """Validate and save; the event on success, None when the form shows errors."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        data = _data_from(form)
+        if event is None:
+            event = services.create_event(current_user, data, utcnow())
+        else:
+            services.update_event(current_user, event, data, utcnow())
+        db.session.commit()
+        return event
+    except ValidationError as err:
+        db.session.rollback()
+        apply_error(form, err)
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.PLANNER)
+def create():
+    form = _event_form(None)
+    if request.method == "GET" and "planner_id" not in request.args:
+        form.planner_id.data = current_user.id
+    event = _save(form, None)
+    if event is not None:
+        flash("Event recorded as a draft.", "success")
+        return redirect(url_for("events.detail", event_id=event.id))
+    status = 400 if form.errors else 200
+    return render_template("events/form.html", form=form, event=None), status
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.PLANNER)
+def edit(event_id: int):
+    event = services.get_event(event_id)
+    form = _event_form(event)
+    if _save(form, event) is not None:
+        flash("Changes saved.", "success")
+        return redirect(url_for("events.detail", event_id=event.id))
+    status = 400 if form.errors else 200
+    return render_template("events/form.html", form=form, event=event), status
+
+
+@bp.route("/<int:event_id>/delete", methods=["POST"])
+@roles_required(Role.PLANNER)
+def delete(event_id: int):
+    event = services.get_event(event_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.delete_event(current_user, event, utcnow())
+            db.session.commit()
+            flash("Draft deleted.", "success")
+            return redirect(url_for("events.index"))
+        except ValidationError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.route("/<int:event_id>/status", methods=["POST"])
+@roles_required(Role.PLANNER, Role.LEADERSHIP)
+def change_status(event_id: int):
+    event = services.get_event(event_id)
+    form = TransitionForm()
+    if not form.validate_on_submit() or form.target.data not in STATUS_VALUES:
+        flash("Choose a status change from the event page.", "error")
+        return redirect(url_for("events.detail", event_id=event_id))
+    target = EventStatus(form.target.data)
+    try:
+        services.transition(current_user, event, target, utcnow(), note=form.note.data or "")
+        db.session.commit()
+    except (InvalidTransition, ValidationError, Forbidden) as err:
+        db.session.rollback()
+        if isinstance(err, Forbidden):
+            deny()
+        blocked = err if isinstance(err, InvalidTransition) else InvalidTransition(err.message)
+        context = _detail_context(event, blocked=blocked, transition_form=form)
+        return render_template("events/detail.html", **context), 409
+    flash(f"Status changed to {event.status_label.lower()}.", "success")
+    return redirect(url_for("events.detail", event_id=event_id))

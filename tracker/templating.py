@@ -1,0 +1,39 @@
+"""Template filters and globals: local times with their zone, labels, paging links."""
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from tracker.accounts.roles import ROLE_LABELS, Role
+from tracker.timezones import agency_zone, format_local
+
+
+def install(app: Flask) -> None:
+    app.add_template_filter(format_local, "localtime")
+    app.add_template_filter(lambda d: format_local(d, "%a %-d %b %Y"), "localdate")
+    app.add_template_filter(lambda r: ROLE_LABELS[Role(r)], "role_label")
+
+    @app.context_processor
+    def _globals():
+        return {
+            "Role": Role,
+            "agency_name": app.config["AGENCY_NAME"],
+            "zone_name": agency_zone().key,
+            "page_url": _page_url,
+            "nav": _nav() if current_user and current_user.is_authenticated else [],
+        }
+
+
+def _page_url(number: int, args: dict) -> str:
+    return url_for(request.endpoint, page=number, **args)
+
+
+def _nav() -> list[tuple[str, str]]:
+    """The header links the current user's roles admit."""
+    items = [("dashboard.index", "Dashboard"), ("events.index", "Events")]
+    if current_user.has_role(Role.PLANNER):
+        items.append(("events.create", "New event"))
+    if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
+        items.append(("audit.index", "Audit trail"))
+    if current_user.has_role(Role.ADMIN):
+        items.append(("accounts.user_list", "Users"))
+    return items
