@@ -46,6 +46,8 @@ DEMO_EVENTS = [
      (5000, 15000), "granted", "permit_application", EventStatus.CONCLUDED),
 ]
 
+# Counter-events are linked to the event they respond to (which is created first).
+RELATED = {"Counter-demonstration at Legislative Plaza": ["Rally at Legislative Plaza"]}
 ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capitol grounds."}
 
 
@@ -86,7 +88,9 @@ def _demo_event(row, users, now):
         venue=venue, information_source=source, permit_status=permit,
         route_description=ROUTE.get(kind, ""), attendance_low=low, attendance_high=high,
         planner_id=planner.id, liaison_id=liaison.id,
-        logistics_notes="Coordinate traffic control with Metro Public Works.")
+        logistics_notes="Coordinate traffic control with Metro Public Works.",
+        related_ids=list(db.session.scalars(
+            select(Event.id).where(Event.title.in_(RELATED.get(title, []))))))
     event = events.create_event(planner, data, now)
     path = {
         EventStatus.DRAFT: [],

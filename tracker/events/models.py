@@ -124,9 +124,23 @@ class Event(Base):
         secondaryjoin=id == related_events.c.related_event_id,
         order_by="Event.starts_at",
     )
+    # The other direction: events that name this one as related (read-only).
+    related_from: Mapped[list["Event"]] = relationship(
+        secondary=related_events,
+        primaryjoin=id == related_events.c.related_event_id,
+        secondaryjoin=id == related_events.c.event_id,
+        order_by="Event.starts_at",
+        viewonly=True,
+    )
     status_changes: Mapped[list["EventStatusChange"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventStatusChange.at"
     )
+
+    @property
+    def all_related(self) -> list["Event"]:
+        """Related events in both directions, soonest first."""
+        both = {e.id: e for e in [*self.related, *self.related_from]}
+        return sorted(both.values(), key=lambda e: e.starts_at)
 
     @property
     def status_enum(self) -> EventStatus:

@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`. Both start from a fresh
+# Debian machine with Python 3.11 and install what they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app tracker
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test chromium lint
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+
+install-test: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+
+# Debian's Chromium drives the browser tests; Playwright never downloads its own.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+test: install-test chromium lint
+	$(VENV)/bin/pytest

@@ -1,0 +1,121 @@
+"""Shared fixtures: an app on a fresh SQLite file per test, a client, and factories."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tracker import create_app
+from tracker.accounts import services as accounts
+from tracker.accounts.roles import Role
+from tracker.events import services as events
+from tracker.extensions import db
+
+PASSWORD = "correct horse battery staple"
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(Role.PLANNER, ...) -> a committed, active user with PASSWORD."""
+
+    def make(*roles: Role, email: str | None = None, name: str | None = None):
+        n = next(_sequence)
+        user = accounts.create_user(
+            None,
+            email=email or f"user{n}@agency.example.com",
+            display_name=name or f"User {n}",
+            roles=[r.value for r in roles] or [Role.PLANNER.value],
+            password=PASSWORD,
+            now=NOW,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def event_data():
+    """event_data(**overrides) -> EventData for a valid two-hour rally."""
+
+    def build(**overrides):
+        starts = overrides.pop("starts_at", NOW + timedelta(days=3))
+        values = {
+            "title": "Rally at the courthouse",
+            "kind": "rally",
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+            "venue": "Courthouse steps",
+            "information_source": "permit_application",
+            "permit_status": "applied",
+        }
+        values.update(overrides)
+        return events.EventData(**values)
+
+    return build
+
+
+@pytest.fixture
+def make_event(make_user, event_data):
+    """make_event(actor=None, **fields) -> a committed draft event."""
+
+    def make(actor=None, **overrides):
+        actor = actor or make_user(Role.PLANNER)
+        event = events.create_event(actor, event_data(**overrides), NOW)
+        db.session.commit()
+        return event
+
+    return make
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """login_as(Role.X, ...) -> the signed-in user (client keeps the session)."""
+
+    def sign_in(*roles: Role):
+        user = make_user(*roles)
+        login(client, user)
+        return user
+
+    return sign_in

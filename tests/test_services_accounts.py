@@ -1,0 +1,116 @@
+"""Account services called directly."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import NOW, PASSWORD
+from tracker.accounts import services
+from tracker.accounts.passwords import verify_password
+from tracker.accounts.roles import Role
+from tracker.audit.models import AuditRecord
+from tracker.errors import ValidationError
+from tracker.extensions import db
+
+
+def _audit(action):
+    return list(db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)))
+
+
+def test_create_user_hashes_password_and_audits(make_user):
+    admin = make_user(Role.ADMIN)
+    user = services.create_user(admin, email="  New.Person@Agency.Example.com ",
+                                display_name="New Person", roles=["planner", "liaison"],
+                                password=PASSWORD, now=NOW)
+    db.session.commit()
+    assert user.email == "new.person@agency.example.com"
+    assert user.roles == {Role.PLANNER, Role.LIAISON}
+    assert user.password_hash != PASSWORD and user.password_hash.startswith("$argon2id$")
+    assert verify_password(user.password_hash, PASSWORD)
+    row = _audit("user.create")[-1]
+    assert row.actor_id == admin.id and row.object_id == str(user.id)
+    assert row.changes == {"roles": {"from": [], "to": ["liaison", "planner"]}}
+    assert PASSWORD not in str(row.changes)
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"email": "not-an-email"}, "email"),
+    ({"roles": []}, "roles"),
+    ({"roles": ["superuser"]}, "roles"),
+    ({"password": "short"}, "password"),
+    ({"password": "x" * 257}, "password"),
+    ({"display_name": "   "}, "display_name"),
+])
+def test_create_user_rejects_bad_input(app, kwargs, field):
+    values = {"email": "a@agency.example.com", "display_name": "A", "roles": ["planner"],
+              "password": PASSWORD, **kwargs}
+    with pytest.raises(ValidationError) as err:
+        services.create_user(None, now=NOW, **values)
+    assert err.value.field == field
+
+
+def test_long_passphrase_is_not_truncated(app):
+    passphrase = "a long passphrase " * 10  # 180 characters
+    user = services.create_user(None, email="p@agency.example.com", display_name="P",
+                                roles=["planner"], password=passphrase, now=NOW)
+    assert verify_password(user.password_hash, passphrase)
+    assert not verify_password(user.password_hash, passphrase[:-1])
+
+
+def test_duplicate_email_is_refused_case_insensitively(make_user):
+    make_user(email="dup@agency.example.com")
+    with pytest.raises(ValidationError, match="already exists"):
+        services.create_user(None, email="DUP@agency.example.com", display_name="Again",
+                             roles=["planner"], password=PASSWORD, now=NOW)
+
+
+def test_authenticate_success_failure_and_inactive(make_user):
+    user = make_user()
+    assert services.authenticate(user.email, PASSWORD, NOW) == user
+    assert user.last_login_at == NOW
+    assert services.authenticate(user.email, "wrong password", NOW) is None
+    assert services.authenticate("nobody@agency.example.com", PASSWORD, NOW) is None
+    user.active = False
+    assert services.authenticate(user.email, PASSWORD, NOW) is None
+    outcomes = [r.outcome for r in _audit("auth.login")]
+    assert outcomes == ["success", "failure", "failure", "failure"]
+    unknown = _audit("auth.login")[2]
+    assert unknown.actor_id is None and unknown.actor_label == "anonymous"
+    assert "nobody" not in repr(vars(unknown))
+
+
+def test_role_change_is_audited_with_from_and_to(make_user):
+    admin = make_user(Role.ADMIN)
+    user = make_user(Role.PLANNER)
+    services.update_user(admin, user, display_name=user.display_name,
+                         roles=["planner", "privacy_officer"], active=True, now=NOW)
+    db.session.commit()
+    row = _audit("user.role_change")[-1]
+    assert row.changes["roles"] == {"from": ["planner"],
+                                    "to": ["planner", "privacy_officer"]}
+    assert user.roles == {Role.PLANNER, Role.PRIVACY_OFFICER}
+
+
+def test_unchanged_user_writes_no_audit(make_user):
+    admin = make_user(Role.ADMIN)
+    user = make_user(Role.PLANNER)
+    services.update_user(admin, user, display_name=user.display_name, roles=["planner"],
+                         active=True, now=NOW)
+    assert _audit("user.update") == [] and _audit("user.role_change") == []
+
+
+def test_admin_cannot_lock_themselves_out(make_user):
+    admin = make_user(Role.ADMIN)
+    with pytest.raises(ValidationError, match="own administrator role"):
+        services.update_user(admin, admin, display_name="A", roles=["planner"], active=True,
+                             now=NOW)
+    with pytest.raises(ValidationError, match="deactivate your own"):
+        services.update_user(admin, admin, display_name="A", roles=["admin"], active=False,
+                             now=NOW)
+
+
+def test_users_with_role_lists_only_active_holders(make_user):
+    planner = make_user(Role.PLANNER)
+    make_user(Role.LIAISON)
+    gone = make_user(Role.PLANNER)
+    gone.active = False
+    assert services.users_with_role(Role.PLANNER) == [planner]
