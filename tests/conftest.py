@@ -4,6 +4,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
+from flask import g
 
 from tracker import create_app
 from tracker.accounts import services as accounts
@@ -29,11 +31,21 @@ def app_config(tmp_path):
 def app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(app_config)
+    # The test keeps one app context open, so flask.g (where Flask-Login caches the
+    # user) would outlive each request: drop it as a real request would.
+    app.teardown_request(lambda _exc: g.pop("_login_user", None))
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashing(monkeypatch):
+    """Real Argon2id with small parameters, so the many sign-ins in tests stay quick."""
+    monkeypatch.setattr("tracker.accounts.passwords._hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

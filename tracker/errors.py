@@ -2,6 +2,8 @@
 
 from flask import Flask, render_template
 
+from tracker.extensions import db
+
 
 class DomainError(Exception):
     """Base for errors a service raises for the caller to present."""
@@ -34,6 +36,10 @@ class InvalidTransition(DomainError):
 
 
 def _page(code: int, title: str, message: str):
+    if code >= 500:
+        # The failed unit of work is discarded first: nothing half-done is kept, and the
+        # page itself can load the signed-in user again.
+        db.session.rollback()
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -11,6 +11,8 @@ def install(app: Flask) -> None:
     app.add_template_filter(format_local, "localtime")
     app.add_template_filter(lambda d: format_local(d, "%a %-d %b %Y"), "localdate")
     app.add_template_filter(lambda r: ROLE_LABELS[Role(r)], "role_label")
+    # A global, not a context value: imported macros (the pager) do not see the context.
+    app.add_template_global(_page_url, "page_url")
 
     @app.context_processor
     def _globals():
@@ -18,7 +20,6 @@ def install(app: Flask) -> None:
             "Role": Role,
             "agency_name": app.config["AGENCY_NAME"],
             "zone_name": agency_zone().key,
-            "page_url": _page_url,
             "nav": _nav() if current_user and current_user.is_authenticated else [],
         }
 

@@ -36,6 +36,14 @@ class AuditIsAppendOnly(Exception):
     pass
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_rewrites(state):
+    """Bulk UPDATE/DELETE statements bypass flush; refuse them on the audit table too."""
+    if (state.is_update or state.is_delete) and any(
+            mapper.class_ is AuditRecord for mapper in state.all_mappers):
+        raise AuditIsAppendOnly("audit records cannot be changed or deleted")
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_rewrites(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):

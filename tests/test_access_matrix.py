@@ -1,0 +1,175 @@
+"""SECURITY.md A-1: every route x method x role has an expected outcome.
+
+EXPECTED is the written access policy. test_every_route_has_a_row compares it with
+app.url_map, so a new route without a row (or a row for a removed route) fails the suite.
+Each cell is then requested as a user holding just that one role, and every 403 must
+leave an "access.denied" audit record (U-1).
+"""
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, login
+from tracker.accounts.models import User
+from tracker.accounts.roles import Role
+from tracker.audit.models import AuditRecord
+from tracker.events.models import Event
+from tracker.extensions import db
+
+ANON = "anonymous"
+ROLES = (ANON, *(r.value for r in Role))
+SIGNED_IN = tuple(r for r in ROLES if r != ANON)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, *allowed: Role) -> dict[str, int]:
+    """A protected route: anonymous is sent to /login, roles outside `allowed` get 403.
+    With no `allowed`, every signed-in role is admitted."""
+    names = {r.value for r in allowed} or set(SIGNED_IN)
+    cells = {role: (status if role in names else 403) for role in SIGNED_IN}
+    return {ANON: 302, **cells}
+
+
+# (endpoint, method) -> {role: status}. Successful POSTs redirect (302); see _body().
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("static", "GET"): everyone(200),
+    # Public: the form for anonymous users; signed-in users are sent to the dashboard.
+    ("accounts.login", "GET"): {**everyone(302), ANON: 200},
+    ("accounts.login", "POST"): everyone(302),
+    ("accounts.logout", "POST"): signed_in(302),
+    ("dashboard.index", "GET"): signed_in(200),
+    ("events.index", "GET"): signed_in(200),
+    ("events.detail", "GET"): signed_in(200),
+    ("events.create", "GET"): signed_in(200, Role.PLANNER),
+    ("events.create", "POST"): signed_in(302, Role.PLANNER),
+    ("events.edit", "GET"): signed_in(200, Role.PLANNER),
+    ("events.edit", "POST"): signed_in(302, Role.PLANNER),
+    ("events.delete", "POST"): signed_in(302, Role.PLANNER),
+    ("events.change_status", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
+    ("audit.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
+    ("accounts.user_list", "GET"): signed_in(200, Role.ADMIN),
+    ("accounts.user_create", "GET"): signed_in(200, Role.ADMIN),
+    ("accounts.user_create", "POST"): signed_in(302, Role.ADMIN),
+    ("accounts.user_edit", "GET"): signed_in(200, Role.ADMIN),
+    ("accounts.user_edit", "POST"): signed_in(302, Role.ADMIN),
+}
+PUBLIC = {"static", "accounts.login"}
+
+CELLS = [(endpoint, method, role, status)
+         for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_row(app):
+    routes = _routes(app)
+    assert sorted(routes - EXPECTED.keys()) == [], "routes with no expected outcome"
+    assert sorted(EXPECTED.keys() - routes) == [], "rows for routes that no longer exist"
+
+
+def test_every_row_names_every_role():
+    for key, row in EXPECTED.items():
+        assert set(row) == set(ROLES), key
+
+
+def _event_form(owner_id: int) -> dict:
+    return {"title": "Vigil in the park", "kind": "vigil", "starts_at": "2026-12-05T18:00",
+            "ends_at": "2026-12-05T20:00", "venue": "Central park",
+            "permit_status": "not_required", "information_source": "organizer_notice",
+            "planner_id": str(owner_id), "liaison_id": ""}
+
+
+def _body(endpoint: str, owner) -> dict:
+    """A valid form for the cell, so allowed roles show the success status."""
+    bodies = {
+        "accounts.login": {"email": owner.email, "password": PASSWORD},
+        "events.create": _event_form(owner.id),
+        "events.edit": _event_form(owner.id),
+        # Cancelling a draft is open to both planners and leadership.
+        "events.change_status": {"target": "cancelled"},
+        "accounts.user_create": {"email": "new.user@agency.example.com",
+                                 "display_name": "New User", "roles": ["liaison"],
+                                 "password": "a long enough passphrase"},
+        "accounts.user_edit": {"display_name": "Renamed", "roles": ["planner"],
+                               "active": "y"},
+    }
+    return bodies.get(endpoint, {})
+
+
+def _state() -> tuple:
+    """What a GET must not change (W-1). Reading the audit trail and refusals are
+    themselves recorded, so those two actions are left out."""
+    audited = db.session.scalar(select(func.count(AuditRecord.id)).where(
+        AuditRecord.action.not_in(["audit.read", "access.denied"])))
+    events = db.session.execute(select(Event.id, Event.status, Event.updated_at)).all()
+    users = db.session.execute(select(User.id, User.active, User.display_name)).all()
+    return audited, sorted(events), sorted(users)
+
+
+def _denied_count() -> int:
+    return db.session.scalar(select(func.count(AuditRecord.id))
+                             .where(AuditRecord.action == "access.denied"))
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role", "expected"), CELLS,
+                         ids=[f"{e}-{m}-{r}" for e, m, r, _ in CELLS])
+def test_cell(app, client, make_user, make_event, endpoint, method, role, expected):
+    owner = make_user(Role.PLANNER, name="Owner")
+    event = make_event(actor=owner)  # a draft
+    actor = None
+    if role != ANON:
+        actor = make_user(Role(role))
+        login(client, actor)
+    args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css"}
+    with app.test_request_context():
+        rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})
+    denied_before, state_before = _denied_count(), _state()
+
+    response = client.open(url, method=method,
+                           data=_body(endpoint, owner) if method == "POST" else None)
+    response.close()
+
+    assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+    if method == "GET":
+        db.session.expire_all()
+        assert _state() == state_before
+    location = response.headers.get("Location", "")
+    if expected == 302 and role == ANON and endpoint not in PUBLIC:
+        assert location.startswith("/login?next="), location
+    elif expected == 302 and endpoint != "accounts.logout":
+        # An admitted role must not be bounced to the login page.
+        assert not location.startswith("/login"), location
+    if expected == 403:
+        rows = list(db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "access.denied")
+            .order_by(AuditRecord.id.desc())))
+        assert len(rows) == denied_before + 1
+        assert (rows[0].outcome, rows[0].actor_id, rows[0].object_id) == (
+            "denied", actor.id, endpoint)
+    else:
+        assert _denied_count() == denied_before
+
+
+# A-2: an id that does not exist is a 404 for a role that may use the route, and the
+# same 403 as any other id for a role that may not (no hint that it exists or not).
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", "/events/999"), ("GET", "/events/999/edit"), ("POST", "/events/999/edit"),
+    ("POST", "/events/999/delete"), ("POST", "/events/999/status"),
+    ("GET", "/admin/users/999"), ("POST", "/admin/users/999"),
+])
+def test_unknown_ids(app, client, make_user, method, url):
+    allowed = Role.ADMIN if "/admin/" in url else Role.PLANNER
+    login(client, make_user(allowed))
+    assert client.open(url, method=method, data={"target": "cancelled"}).status_code == 404
+    if url != "/events/999":  # every role may view events
+        other = app.test_client()
+        login(other, make_user(Role.LIAISON))
+        assert other.open(url, method=method).status_code == 403
