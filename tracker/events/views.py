@@ -1,5 +1,6 @@
 """Event pages: list, detail, create, edit, delete a draft, change status."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -54,18 +55,28 @@ def _detail_context(event: Event, blocked: InvalidTransition | None = None,
                     transition_form: TransitionForm | None = None) -> dict:
     targets = [(t, lifecycle.ACTION_LABELS[t]) for t in lifecycle.allowed_targets(event)
                if current_user.has_role(*lifecycle.roles_for(event, t))]
+    if blocked is not None:
+        blocked.reasons = [r if _may_open(r.endpoint) else replace(r, endpoint=None)
+                           for r in blocked.reasons]
     return {"event": event, "targets": targets, "blocked": blocked,
             "transition_form": transition_form or TransitionForm(),
             "delete_form": EmptyForm(), "can_edit": current_user.has_role(Role.PLANNER)}
 
 
+def _may_open(endpoint: str | None) -> bool:
+    """Whether the current user's roles admit the page a blocked change links to."""
+    view = current_app.view_functions.get(endpoint or "")
+    roles = getattr(view, "allowed_roles", None)
+    return view is not None and (roles is None or current_user.has_role(*roles))
+
+
 def _event_form(event: Event | None) -> EventForm:
-    if event is None:
-        form = EventForm()
-    else:
-        form = EventForm(obj=event, starts_at=_wall_clock(event.starts_at),
-                         ends_at=_wall_clock(event.ends_at),
-                         related_ids=[e.id for e in event.related])
+    form = EventForm(obj=event)
+    if event is not None and not form.is_submitted():
+        # Set after construction: WTForms prefers obj's (UTC) values over keyword values.
+        form.starts_at.data = _wall_clock(event.starts_at)
+        form.ends_at.data = _wall_clock(event.ends_at)
+        form.related_ids.data = [e.id for e in event.related]
     none = [("", "Unassigned")]
     form.planner_id.choices = none + [
         (u.id, u.display_name) for u in accounts.users_with_role(Role.PLANNER)]

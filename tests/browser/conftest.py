@@ -1,0 +1,169 @@
+"""Real-browser fixtures: Debian Chromium, a live server seeded with the demo data, axe.
+
+One live server serves the whole browser session. pytest-playwright's `base_url` and
+`browser_context_args` are session-scoped, so a narrower server would need both
+replaced; instead every test makes its own events and users (unique titles and emails)
+and never relies on what another test did. Each test gets a fresh browser context, so
+no sign-in leaks between tests.
+"""
+
+import itertools
+import threading
+import uuid
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from tracker import create_app
+from tracker.config import DefaultConfig
+from tracker.demo import DEMO_PASSWORD
+from tracker.extensions import db
+
+AGENCY_ZONE = ZoneInfo(DefaultConfig.AGENCY_TIMEZONE)  # the live server keeps the default
+PLANNER = "planner@demo.example.com"
+LEADERSHIP = "leadership@demo.example.com"
+PRIVACY = "privacy@demo.example.com"
+ADMIN = "admin@demo.example.com"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browser here: drive Debian's Chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--no-sandbox"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app (CSRF on) on a file database seeded by the `seed-demo` command."""
+    root = tmp_path_factory.mktemp("live")
+    # create_app reads TRACKER_INSTANCE_PATH once; restore the environment right after so
+    # the rest of the session (including other test directories) never sees it.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TRACKER_INSTANCE_PATH", str(root / "instance"))
+        app = create_app({
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tracker.db'}",
+        })
+    # The test runner invokes app.cli directly, not through FlaskGroup, so it does not
+    # push an app context for the command the way `flask seed-demo` does: push one here.
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        db.session.remove()
+    assert result.exit_code == 0, result.output
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    # page.goto("/events/") then resolves against the live server.
+    return live_server
+
+
+# ---- accessibility ------------------------------------------------------------------
+
+_axe = Axe()
+
+
+def axe_check(page: Page) -> None:
+    """Fail on any serious or critical axe-core violation on the page as it is now."""
+    violations = _axe.run(page).response["violations"]
+    bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    targets: "
+        + ", ".join(str(node["target"]) for node in v["nodes"])
+        for v in bad
+    )
+    assert not bad, f"axe found serious/critical violations on {page.url}:\n{details}"
+
+
+# ---- signing in ---------------------------------------------------------------------
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real form and wait for the dashboard."""
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+
+
+@pytest.fixture
+def signed_in(new_context):
+    """signed_in(email) -> a page in its own browser context (own cookies), signed in.
+
+    Lets one test act as two people at once, e.g. a planner and leadership."""
+
+    def make(email: str) -> Page:
+        page = new_context().new_page()
+        sign_in(page, email)
+        return page
+
+    return make
+
+
+# ---- events -------------------------------------------------------------------------
+
+_serial = itertools.count(1)
+
+
+def unique(text: str) -> str:
+    """Titles unique across the shared database, so tests never see each other's rows."""
+    return f"{text} {next(_serial)}-{uuid.uuid4().hex[:6]}"
+
+
+def local_start(days_ahead: int = 3, hour: int = 14) -> datetime:
+    """A start `days_ahead` days from today in the agency's zone (inside the dashboard's
+    14 days), as an aware local datetime."""
+    today = datetime.now(AGENCY_ZONE).date()
+    return datetime.combine(today + timedelta(days=days_ahead), time(hour), AGENCY_ZONE)
+
+
+def field_value(moment: datetime) -> str:
+    """The value a <input type=datetime-local> takes."""
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def fill_event_form(page: Page, *, title: str, venue: str = "Riverfront Park, 100 1st Ave N",
+                    starts: datetime | None = None, hours: int = 2,
+                    liaison: str | None = "Lee Liaison", notes: str | None = None) -> None:
+    """Fill the event form the way a planner would (liaison=None leaves it unassigned)."""
+    starts = starts or local_start()
+    page.locator("#title").fill(title)
+    page.locator("#kind").select_option(label="Rally")
+    page.locator("#starts_at").fill(field_value(starts))
+    page.locator("#ends_at").fill(field_value(starts + timedelta(hours=hours)))
+    page.locator("#venue").fill(venue)
+    page.locator("#permit_status").select_option(label="Applied")
+    page.locator("#information_source").select_option(label="Permit application")
+    page.locator("#liaison_id").select_option(label=liaison or "Unassigned")
+    if notes is not None:
+        page.locator("#logistics_notes").fill(notes)
+
+
+def record_event(page: Page, title: str, **fields) -> str:
+    """Record an event through the form as the signed-in planner; returns its URL."""
+    page.goto("/events/new")
+    fill_event_form(page, title=title, **fields)
+    page.get_by_role("button", name="Record event").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    return page.url
