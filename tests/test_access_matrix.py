@@ -10,10 +10,12 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, login
+from tests.conftest import NOW, PASSWORD, login
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
+from tracker.checklist import services as checklist
+from tracker.checklist.models import AnswerRecord, ChecklistTemplate, RedFlagReview
 from tracker.events.models import Event
 from tracker.extensions import db
 
@@ -56,6 +58,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.user_create", "POST"): signed_in(302, Role.ADMIN),
     ("accounts.user_edit", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_edit", "POST"): signed_in(302, Role.ADMIN),
+    ("checklist.overview", "GET"): signed_in(200),
+    ("checklist.summary", "GET"): signed_in(200),
+    # Step 1 of the pre-event stage is a planner's item: only planners answer it.
+    ("checklist.step", "GET"): signed_in(200),
+    ("checklist.step", "POST"): signed_in(302, Role.PLANNER),
+    ("reviews.queue", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("reviews.decide", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("reviews.decide", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("checklist_admin.index", "GET"): signed_in(200, Role.ADMIN),
+    ("checklist_admin.publish_shipped", "POST"): signed_in(302, Role.ADMIN),
+    ("checklist_admin.edit_item", "GET"): signed_in(200, Role.ADMIN),
+    ("checklist_admin.edit_item", "POST"): signed_in(302, Role.ADMIN),
+    ("checklist_admin.delete_item", "POST"): signed_in(302, Role.ADMIN),
 }
 PUBLIC = {"static", "accounts.login"}
 
@@ -99,6 +114,12 @@ def _body(endpoint: str, owner) -> dict:
                                  "password": "a long enough passphrase"},
         "accounts.user_edit": {"display_name": "Renamed", "roles": ["planner"],
                                "active": "y"},
+        "checklist.step": {"value": "Permit application", "justification": ""},
+        "reviews.decide": {"decision": "approved", "note": "Justified by the predicate."},
+        "checklist_admin.edit_item": {
+            "stage": "pre_event", "prompt": "How did the agency learn of the event?",
+            "response_type": "choice", "choices": "Permit\nNotice", "required": "y",
+            "responsible_role": "planner", "due_anchor": "", "note": "Shorter choices"},
     }
     return bodies.get(endpoint, {})
 
@@ -110,7 +131,19 @@ def _state() -> tuple:
         AuditRecord.action.not_in(["audit.read", "access.denied"])))
     events = db.session.execute(select(Event.id, Event.status, Event.updated_at)).all()
     users = db.session.execute(select(User.id, User.active, User.display_name)).all()
-    return audited, sorted(events), sorted(users)
+    checklist = [db.session.scalar(select(func.count(model.id))) for model in (
+        AnswerRecord, RedFlagReview, ChecklistTemplate)]
+    return audited, sorted(events), sorted(users), checklist
+
+
+def _pending_review(event, planner):
+    """A red flag raised on the event, for the review routes."""
+    entry = next(e for e in checklist.get_for_event(event.id).entries
+                 if e.item.key == "pre.undercover")
+    checklist.answer(planner, entry, "yes", "A documented predicate and written approval.",
+                     NOW)
+    db.session.commit()
+    return checklist.current_review(entry)
 
 
 def _denied_count() -> int:
@@ -123,11 +156,13 @@ def _denied_count() -> int:
 def test_cell(app, client, make_user, make_event, endpoint, method, role, expected):
     owner = make_user(Role.PLANNER, name="Owner")
     event = make_event(actor=owner)  # a draft
+    review = _pending_review(event, owner)
     actor = None
     if role != ANON:
         actor = make_user(Role(role))
         login(client, actor)
-    args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css"}
+    args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css",
+            "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source"}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})
@@ -164,12 +199,21 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     ("GET", "/events/999"), ("GET", "/events/999/edit"), ("POST", "/events/999/edit"),
     ("POST", "/events/999/delete"), ("POST", "/events/999/status"),
     ("GET", "/admin/users/999"), ("POST", "/admin/users/999"),
+    ("GET", "/events/999/checklist"), ("GET", "/events/999/summary"),
+    ("GET", "/events/999/checklist/pre_event/1"), ("POST", "/events/999/checklist/pre_event/1"),
+    ("GET", "/reviews/999"), ("POST", "/reviews/999"),
+    ("GET", "/admin/checklist/items/no.such.key"),
+    ("POST", "/admin/checklist/items/no.such.key/delete"),
 ])
 def test_unknown_ids(app, client, make_user, method, url):
-    allowed = Role.ADMIN if "/admin/" in url else Role.PLANNER
+    allowed = (Role.ADMIN if "/admin/" in url else
+               Role.PRIVACY_OFFICER if "/reviews/" in url else Role.PLANNER)
     login(client, make_user(allowed))
     assert client.open(url, method=method, data={"target": "cancelled"}).status_code == 404
-    if url != "/events/999":  # every role may view events
+    viewable = method == "GET" and url.startswith("/events/999") and not url.endswith("/edit")
+    # Every role may view events and checklists, and whether a role answers a step depends
+    # on the step's item; the other routes refuse the role before looking the id up.
+    if not viewable and "/checklist/" not in url:
         other = app.test_client()
         login(other, make_user(Role.LIAISON))
         assert other.open(url, method=method).status_code == 403

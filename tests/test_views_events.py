@@ -277,11 +277,13 @@ def test_list_pagination(app, client, login_as, make_event):
 
 
 @pytest.fixture
-def planning_event(make_user, make_event):
-    """An event in planning with a planner and (unless removed) a liaison named."""
+def planning_event(make_user, make_event, complete_stage):
+    """An event in planning with a planner and (unless removed) a liaison named, its
+    pre-event checklist complete."""
     planner = make_user(Role.PLANNER)
     liaison = make_user(Role.LIAISON)
     event = make_event(actor=planner, planner_id=planner.id, liaison_id=liaison.id)
+    complete_stage(event, planner, "pre_event")
     services.transition(planner, event, EventStatus.PLANNING, NOW)
     db.session.commit()
     return event

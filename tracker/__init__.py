@@ -55,6 +55,7 @@ def _instance_secret(path: Path) -> str:
 def _bind_extensions(app: Flask) -> None:
     from tracker.accounts import models as _accounts  # noqa: F401  (register tables)
     from tracker.audit import models as _audit  # noqa: F401
+    from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
 
     db.init_app(app)
@@ -76,11 +77,17 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.views import bp as accounts_bp
     from tracker.audit.views import bp as audit_bp
+    from tracker.checklist import gates as checklist_gates
+    from tracker.checklist.admin_views import bp as checklist_admin_bp
+    from tracker.checklist.review_views import bp as reviews_bp
+    from tracker.checklist.views import bp as checklist_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.events.views import bp as events_bp
 
-    for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp):
+    for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
+                      reviews_bp, checklist_admin_bp):
         app.register_blueprint(blueprint)
+    checklist_gates.install(app)
 
 
 def _register_web_hooks(app: Flask) -> None:

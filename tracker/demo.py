@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
+from tracker.checklist import services as checklist
+from tracker.checklist.models import Stage
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
 from tracker.events import services as events
@@ -48,6 +50,15 @@ DEMO_EVENTS = [
 
 # Counter-events are linked to the event they respond to (which is created first).
 RELATED = {"Counter-demonstration at Legislative Plaza": ["Rally at Legislative Plaza"]}
+# Planning events whose pre-event checklist is complete, so leadership can approve them.
+READY_FOR_APPROVAL = {"Metro Council public meeting"}
+APPROVED = {EventStatus.PLAN_APPROVED, EventStatus.CONCLUDED}
+# A red flag waiting for the privacy officer, so the review queue has something in it.
+PENDING_RED_FLAG = {"Rally at Legislative Plaza": (
+    "pre.info_gathering_scope", "yes",
+    "A partner agency reported a specific threat to drive vehicles into the rally. "
+    "Lt. Demo authorised a 48-hour check of public posts about that threat only, not of "
+    "participants; case number recorded in the predicate file.")}
 ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capitol grounds."}
 
 
@@ -99,6 +110,26 @@ def _demo_event(row, users, now):
         EventStatus.CONCLUDED: [EventStatus.PLANNING, EventStatus.PLAN_APPROVED,
                                 EventStatus.IN_PROGRESS, EventStatus.CONCLUDED],
     }[status]
+    if title in READY_FOR_APPROVAL or status in APPROVED:
+        _answer_stage(event, Stage.PRE_EVENT, users, now)
+    if title in PENDING_RED_FLAG:
+        key, value, why = PENDING_RED_FLAG[title]
+        entry = next(e for e in checklist.get_for_event(event.id).entries if e.item.key == key)
+        checklist.answer(planner, entry, value, why, now)
     for target in path:
         actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
         events.transition(actor, event, target, now)
+
+
+def _answer_stage(event, stage, users, now):
+    """Answer a stage's required items the safe way, as a diligent planner would."""
+    entries = checklist.entries_by_stage(checklist.get_for_event(event.id))[stage]
+    for entry in entries:
+        if not entry.item.required:
+            continue
+        safe = [o for o in entry.item.answer_options if o not in entry.item.red_flag_answers]
+        value = safe[0] if safe else (
+            event.starts_at.date().isoformat() if entry.item.response_type == "date"
+            else "Recorded in the operations plan")
+        actor = next(u for u in users.values() if checklist.may_answer(u, entry))
+        checklist.answer(actor, entry, value, "", now)

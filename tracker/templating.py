@@ -33,8 +33,11 @@ def _nav() -> list[tuple[str, str]]:
     items = [("dashboard.index", "Dashboard"), ("events.index", "Events")]
     if current_user.has_role(Role.PLANNER):
         items.append(("events.create", "New event"))
+    if current_user.has_role(Role.PRIVACY_OFFICER):
+        items.append(("reviews.queue", "Red-flag reviews"))
     if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
         items.append(("audit.index", "Audit trail"))
     if current_user.has_role(Role.ADMIN):
         items.append(("accounts.user_list", "Users"))
+        items.append(("checklist_admin.index", "Checklist template"))
     return items

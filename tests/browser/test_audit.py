@@ -34,9 +34,11 @@ def test_privacy_officer_sees_create_and_update_and_filters_by_action(signed_in)
     axe_check(page)
 
     rows = _rows_for(page, event_id)
-    expect(rows).to_have_count(2)  # newest first: the update, then the create
+    # Newest first: the update, then the checklist created with the event, then the create.
+    expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text("event.update")
-    expect(rows.nth(1)).to_contain_text("event.create")
+    expect(rows.nth(1)).to_contain_text("checklist.create")
+    expect(rows.nth(2)).to_contain_text("event.create")
     expect(rows.nth(0)).to_contain_text("Pat Planner")
     # Free text is named as changed, never copied into the trail.
     expect(rows.nth(0)).to_contain_text("title changed")

@@ -50,7 +50,10 @@ def test_approval_is_blocked_until_a_liaison_is_named(signed_in):
     expect(blocked).to_contain_text("The status was not changed")
     expect(blocked).to_contain_text(
         "Name a liaison officer as the organizers' point of contact.")
-    # Leadership cannot open the edit page, so the reason is not offered as a link.
-    expect(blocked.get_by_role("link")).to_have_count(0)
+    # Leadership cannot open the edit page, so that reason is not offered as a link.
+    expect(blocked.get_by_role(
+        "link", name="Name a liaison officer as the organizers' point of contact.")
+    ).to_have_count(0)
+    expect(blocked.locator("a[href$='/edit']")).to_have_count(0)
     expect(page.locator(".status-large")).to_have_text("Planning")
     axe_check(page)

@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
+from tracker.checklist import reviews
+from tracker.checklist import services as checklist
 from tracker.db import utcnow
 from tracker.events import services as events
 
@@ -20,10 +22,15 @@ def index():
     oversight = None
     if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
         oversight = audit.recent_problems(now - timedelta(days=7))
+    pending_reviews = (reviews.pending() if current_user.has_role(Role.PRIVACY_OFFICER)
+                       else None)
     return render_template(
         "dashboard/index.html",
         days=days,
         upcoming=events.upcoming(now, days),
         attention=events.needing_attention(current_user, now, days),
         oversight=oversight,
+        pending_reviews=pending_reviews,
+        due_items=checklist.overdue_and_due(current_user, now, days),
+        now=now,
     )

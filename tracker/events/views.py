@@ -1,5 +1,6 @@
 """Event pages: list, detail, create, edit, delete a draft, change status."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,6 +20,17 @@ from tracker.forms import EmptyForm, apply_error
 from tracker.timezones import agency_zone, from_local, local_day_range, to_local
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+
+# Higher areas (the checklist) add panels to the event page without events importing
+# them: a provider takes the event and returns [(slot, template name, context), ...],
+# where slot is "top" (above everything) or "side".
+PanelProvider = Callable[[Event], list[tuple[str, str, dict]]]
+_panel_providers: list[PanelProvider] = []
+
+
+def register_detail_panel(provider: PanelProvider) -> None:
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
 STATUS_VALUES = {s.value for s in EventStatus}
 
 
@@ -58,7 +70,8 @@ def _detail_context(event: Event, blocked: InvalidTransition | None = None,
     if blocked is not None:
         blocked.reasons = [r if _may_open(r.endpoint) else replace(r, endpoint=None)
                            for r in blocked.reasons]
-    return {"event": event, "targets": targets, "blocked": blocked,
+    panels = [panel for provider in _panel_providers for panel in provider(event)]
+    return {"event": event, "targets": targets, "blocked": blocked, "panels": panels,
             "transition_form": transition_form or TransitionForm(),
             "delete_form": EmptyForm(), "can_edit": current_user.has_role(Role.PLANNER)}
 

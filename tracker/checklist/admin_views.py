@@ -1,0 +1,88 @@
+"""Administrators edit the checklist template; every save publishes a new version."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.accounts.access import roles_required
+from tracker.accounts.roles import Role
+from tracker.checklist import catalog
+from tracker.checklist.forms import ItemForm
+from tracker.db import utcnow
+from tracker.errors import NotFound, ValidationError
+from tracker.extensions import db
+from tracker.forms import EmptyForm, apply_error
+
+bp = Blueprint("checklist_admin", __name__, url_prefix="/admin/checklist")
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def index():
+    return render_template("checklist/admin_index.html", template=catalog.current_template(),
+                           versions=catalog.list_versions(), delete_form=EmptyForm())
+
+
+@bp.route("/publish-shipped", methods=["POST"])
+@roles_required(Role.ADMIN)
+def publish_shipped():
+    """Publish version 1 from the file shipped with the tracker, if nothing is published
+    yet (otherwise the first new event does it)."""
+    if EmptyForm().validate_on_submit():
+        catalog.ensure_template(utcnow())
+        db.session.commit()
+    return redirect(url_for("checklist_admin.index"))
+
+
+def _spec_from(form: ItemForm, key: str | None) -> catalog.ItemSpec:
+    lines = lambda text: [x.strip() for x in (text or "").splitlines() if x.strip()]  # noqa: E731
+    return catalog.ItemSpec(
+        key=key or form.key.data.strip(), stage=form.stage.data, prompt=form.prompt.data,
+        response_type=form.response_type.data, responsible_role=form.responsible_role.data,
+        guidance=form.guidance.data or "", choices=lines(form.choices.data),
+        required=form.required.data, red_flag_answers=lines(form.red_flag_answers.data),
+        due_anchor=form.due_anchor.data or None, due_days=form.due_days.data)
+
+
+def _item_or_404(key: str):
+    template = catalog.current_template()
+    item = next((i for i in template.items if i.key == key), None) if template else None
+    if item is None:
+        raise NotFound("No such checklist item.")
+    return item
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@bp.route("/items/<key>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_item(key: str | None = None):
+    item = _item_or_404(key) if key else None
+    form = ItemForm(obj=item, choices="\n".join(item.choices) if item else "",
+                    red_flag_answers="\n".join(item.red_flag_answers) if item else "",
+                    due_anchor=(item.due_anchor or "") if item else "",
+                    required=item.required if item else True, note="")
+    if item is not None:
+        del form.key  # keys are stable: an edit keeps the item's key
+    if form.validate_on_submit():
+        try:
+            template = catalog.save_item(current_user, key, _spec_from(form, key), utcnow(),
+                                         form.note.data)
+            db.session.commit()
+            flash(f"Published checklist version {template.version}.", "success")
+            return redirect(url_for("checklist_admin.index"))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return render_template("checklist/admin_item.html", form=form, item=item), (
+        400 if form.errors else 200)
+
+
+@bp.route("/items/<key>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def delete_item(key: str):
+    _item_or_404(key)
+    if EmptyForm().validate_on_submit():
+        template = catalog.remove_item(current_user, key, utcnow(),
+                                       f"Removed item {key}")
+        db.session.commit()
+        flash(f"Item removed: published checklist version {template.version}.", "success")
+    return redirect(url_for("checklist_admin.index"))

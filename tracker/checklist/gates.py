@@ -1,0 +1,61 @@
+"""How the checklist hooks into the event lifecycle: a checklist for every new event,
+due dates that follow the event's times, and the conditions for approval and closing."""
+
+from flask import Flask
+
+from tracker.checklist import services
+from tracker.checklist.models import Stage
+from tracker.events import lifecycle, signals
+from tracker.events.models import Event, EventStatus
+
+# The stage whose required items must be answered before each transition.
+STAGE_FOR_TARGET = {EventStatus.PLAN_APPROVED: Stage.PRE_EVENT,
+                    EventStatus.CLOSED: Stage.POST_EVENT}
+
+
+def checklist_gate(event: Event, target: EventStatus) -> list[lifecycle.Unmet]:
+    stage = STAGE_FOR_TARGET.get(target)
+    if stage is None:
+        return []
+    checklist = services.find_for_event(event.id)
+    if checklist is None:
+        return [lifecycle.Unmet("The event has no checklist.")]
+    grouped = services.entries_by_stage(checklist)
+    missing = []
+    for number, entry in enumerate(grouped[stage], start=1):
+        if entry.item.required and not entry.answered:
+            missing.append(_unmet(f"Answer the required {stage.label.lower()} item: "
+                                  f"{entry.item.prompt}", event, stage, number))
+    for entry, status in services.review_problems(checklist.entries):
+        stage_of = entry.item.stage_enum
+        number = grouped[stage_of].index(entry) + 1
+        why = ("is waiting for a privacy officer's review" if status == "pending"
+               else "was rejected by a privacy officer: change the answer or its "
+                    "justification")
+        missing.append(_unmet(f"The red flag on \u201c{entry.item.prompt}\u201d {why}.",
+                              event, stage_of, number))
+    return missing
+
+
+def _unmet(message: str, event: Event, stage: Stage, number: int) -> lifecycle.Unmet:
+    return lifecycle.Unmet(message, "checklist.step", (
+        ("event_id", event.id), ("stage", stage.value), ("number", number)))
+
+
+def _on_created(event: Event, actor, now, **_):
+    services.create_for_event(event, actor, now)
+
+
+def _on_changed(event: Event, changed: set[str], **_):
+    if changed & {"starts_at", "ends_at"}:
+        services.recompute_due(event)
+
+
+def install(app: Flask) -> None:
+    from tracker.checklist.panels import event_panels
+    from tracker.events.views import register_detail_panel
+
+    register_detail_panel(event_panels)
+    lifecycle.register_gate(checklist_gate)
+    signals.event_created.connect(_on_created, weak=False)
+    signals.event_changed.connect(_on_changed, weak=False)

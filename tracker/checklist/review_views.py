@@ -1,0 +1,44 @@
+"""The privacy officer's red-flag review queue and decision page."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.accounts.access import roles_required
+from tracker.accounts.roles import Role
+from tracker.checklist import reviews, services
+from tracker.checklist.forms import DecisionForm
+from tracker.db import utcnow
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.forms import apply_error
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@bp.route("/")
+@roles_required(Role.PRIVACY_OFFICER)
+def queue():
+    return render_template("checklist/review_queue.html", pending=reviews.pending(),
+                           decided=reviews.recent_decisions())
+
+
+@bp.route("/<int:review_id>", methods=["GET", "POST"])
+@roles_required(Role.PRIVACY_OFFICER)
+def decide(review_id: int):
+    review = reviews.get_review(review_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            reviews.decide(current_user, review, form.decision.data, form.note.data,
+                           utcnow())
+            db.session.commit()
+            flash(f"Review {review.status}.", "success")
+            return redirect(url_for("reviews.queue"))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    entry = review.entry
+    return render_template(
+        "checklist/review.html", review=review, entry=entry, form=form,
+        event=entry.checklist.event, number=services.step_number(entry),
+    ), 400 if form.errors else 200

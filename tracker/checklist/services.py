@@ -1,0 +1,232 @@
+"""Each event's checklist: creating it, due dates, answering, progress and the gates."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import User
+from tracker.accounts.roles import Role
+from tracker.audit import services as audit
+from tracker.checklist import catalog
+from tracker.checklist.models import (
+    AnswerRecord,
+    ChecklistEntry,
+    EventChecklist,
+    RedFlagReview,
+    ResponseType,
+    ReviewStatus,
+    Stage,
+    TemplateItem,
+)
+from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.events import lifecycle
+from tracker.events.models import Event, EventStatus
+from tracker.extensions import db
+
+SHORT_TEXT_MAX = 500
+JUSTIFICATION_MIN = 20
+JUSTIFICATION_MAX = 4000
+# Answer values safe to copy into the audit trail: fixed options and dates, never text.
+VALUE_TYPES = {ResponseType.CONFIRM, ResponseType.YES_NO, ResponseType.CHOICE,
+               ResponseType.DATE}
+
+
+def due_instant(item: TemplateItem, event: Event) -> datetime | None:
+    if item.due_anchor is None or item.due_days is None:
+        return None
+    anchor = event.starts_at if item.due_anchor == "start" else event.ends_at
+    return anchor + timedelta(days=item.due_days)
+
+
+def create_for_event(event: Event, actor: User, now: datetime) -> EventChecklist:
+    template = catalog.ensure_template(now)
+    checklist = EventChecklist(event_id=event.id, template_id=template.id, created_at=now)
+    checklist.entries = [ChecklistEntry(item=item, due_at=due_instant(item, event))
+                         for item in template.items]
+    db.session.add(checklist)
+    db.session.flush()
+    audit.record(actor, "checklist.create", "event", event.id, now=now,
+                 changes={"template_version": {"from": None, "to": template.version}})
+    return checklist
+
+
+def recompute_due(event: Event) -> None:
+    """Due dates follow the event's times."""
+    checklist = find_for_event(event.id)
+    if checklist is None:
+        return
+    for entry in checklist.entries:
+        entry.due_at = due_instant(entry.item, event)
+
+
+def find_for_event(event_id: int) -> EventChecklist | None:
+    return db.session.scalar(
+        select(EventChecklist).where(EventChecklist.event_id == event_id).options(
+            selectinload(EventChecklist.entries).selectinload(ChecklistEntry.reviews),
+            selectinload(EventChecklist.entries).selectinload(ChecklistEntry.history)))
+
+
+def get_for_event(event_id: int) -> EventChecklist:
+    checklist = find_for_event(event_id)
+    if checklist is None:
+        raise NotFound("This event has no checklist.")
+    return checklist
+
+
+def entries_by_stage(checklist: EventChecklist) -> dict[Stage, list[ChecklistEntry]]:
+    grouped: dict[Stage, list[ChecklistEntry]] = {stage: [] for stage in Stage}
+    for entry in sorted(checklist.entries,
+                        key=lambda e: (e.item.stage_order, e.item.position)):
+        grouped[entry.item.stage_enum].append(entry)
+    return grouped
+
+
+def current_review(entry: ChecklistEntry) -> RedFlagReview | None:
+    """The review of the current answer, if that answer raised a red flag."""
+    if not entry.is_red_flag or not entry.reviews or not entry.history:
+        return None
+    review = entry.reviews[-1]
+    return review if review.answer_id == entry.history[-1].id else None
+
+
+def may_answer(actor: User, entry: ChecklistEntry) -> bool:
+    return actor.has_role(Role.PLANNER, Role(entry.item.responsible_role))
+
+
+def _clean_value(item: TemplateItem, raw: str | None) -> str:
+    value = (raw or "").strip()
+    if not value:
+        raise ValidationError("value", "Give an answer.")
+    kind = ResponseType(item.response_type)
+    if item.answer_options and value not in item.answer_options:
+        raise ValidationError("value", "Choose one of the listed answers.")
+    if kind is ResponseType.DATE:
+        try:
+            value = date.fromisoformat(value).isoformat()
+        except ValueError as exc:
+            raise ValidationError("value", "Enter a date as YYYY-MM-DD.") from exc
+    if kind is ResponseType.SHORT_TEXT and len(value) > SHORT_TEXT_MAX:
+        raise ValidationError("value", f"Use at most {SHORT_TEXT_MAX} characters.")
+    return value
+
+
+def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str:
+    text = (raw or "").strip()
+    if len(text) > JUSTIFICATION_MAX:
+        raise ValidationError("justification", f"Use at most {JUSTIFICATION_MAX:,} characters.")
+    if value in (item.red_flag_answers or []) and len(text) < JUSTIFICATION_MIN:
+        raise ValidationError(
+            "justification",
+            f"This answer raises a red flag: explain in at least {JUSTIFICATION_MIN} "
+            "characters why it is needed and who authorised it. A privacy officer "
+            "will review it.")
+    return text
+
+
+def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
+           raw_justification: str | None, now: datetime) -> bool:
+    """Record an answer; returns False when nothing changed. Opens a red-flag review
+    when the answer raises one; a pending review of an earlier answer is withdrawn."""
+    event = entry.checklist.event
+    if not may_answer(actor, entry):
+        raise Forbidden("Your role does not answer this item.")
+    if event.status_enum in lifecycle.FINAL_STATES:
+        raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
+    value = _clean_value(entry.item, raw_value)
+    justification = _clean_justification(entry.item, value, raw_justification)
+    if value == entry.value and justification == entry.justification:
+        return False
+    previous = entry.value
+    record = AnswerRecord(value=value, justification=justification, responder_id=actor.id,
+                          answered_at=now)
+    entry.history.append(record)
+    entry.value, entry.justification = value, justification
+    entry.answered_by_id, entry.answered_at = actor.id, now
+    for review in entry.reviews:
+        if review.status == ReviewStatus.PENDING:
+            review.status = ReviewStatus.WITHDRAWN.value
+    db.session.flush()
+    audit.record(actor, "checklist.answer", "checklist_entry", entry.id, now=now,
+                 changes=_answer_summary(entry, previous, value, justification))
+    if entry.is_red_flag:
+        review = RedFlagReview(entry=entry, answer_id=record.id, opened_at=now)
+        db.session.add(review)
+        db.session.flush()
+        audit.record(actor, "red_flag.open", "red_flag_review", review.id, now=now,
+                     changes={"item": entry.item.key, "event_id": event.id})
+    return True
+
+
+def _answer_summary(entry, previous, value, justification) -> dict:
+    summary: dict = {"item": entry.item.key, "event_id": entry.checklist.event_id}
+    if ResponseType(entry.item.response_type) in VALUE_TYPES:
+        summary["value"] = {"from": previous, "to": value}
+    else:
+        summary["value"] = "changed"
+    if justification:
+        summary["justification"] = "changed"
+    return summary
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    total: int
+    required_left: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
+def progress(entries: list[ChecklistEntry]) -> Progress:
+    return Progress(
+        answered=sum(e.answered for e in entries),
+        total=len(entries),
+        required_left=sum(e.item.required and not e.answered for e in entries),
+    )
+
+
+def find_entry(checklist: EventChecklist, stage: Stage, number: int) -> ChecklistEntry:
+    entries = entries_by_stage(checklist)[stage]
+    if not 1 <= number <= len(entries):
+        raise NotFound("No such checklist step.")
+    return entries[number - 1]
+
+
+def step_number(entry: ChecklistEntry) -> int:
+    stage_entries = entries_by_stage(entry.checklist)[entry.item.stage_enum]
+    return stage_entries.index(entry) + 1
+
+
+def review_problems(entries: list[ChecklistEntry]) -> list[tuple[ChecklistEntry, str]]:
+    """Entries whose red flag is not cleared: review pending or rejected."""
+    problems = []
+    for entry in entries:
+        review = current_review(entry)
+        if review is not None and review.status in (ReviewStatus.PENDING,
+                                                    ReviewStatus.REJECTED):
+            problems.append((entry, review.status))
+    return problems
+
+
+def overdue_and_due(user: User, now: datetime, days: int) -> list[ChecklistEntry]:
+    """Unanswered items due within `days` (or already overdue) on open events where the
+    user is the assigned planner or liaison and holds the item's responsible role."""
+    open_states = [s.value for s in lifecycle.OPEN_STATES] + [EventStatus.CONCLUDED.value]
+    stmt = (
+        select(ChecklistEntry)
+        .join(ChecklistEntry.checklist).join(EventChecklist.event)
+        .join(ChecklistEntry.item)
+        .where(ChecklistEntry.value.is_(None), ChecklistEntry.due_at.is_not(None),
+               ChecklistEntry.due_at <= now + timedelta(days=days),
+               Event.status.in_(open_states),
+               TemplateItem.responsible_role.in_([r.value for r in user.roles]),
+               (Event.planner_id == user.id) | (Event.liaison_id == user.id))
+        .order_by(ChecklistEntry.due_at)
+        .options(selectinload(ChecklistEntry.checklist).selectinload(EventChecklist.event))
+        .limit(100)
+    )
+    return list(db.session.scalars(stmt))

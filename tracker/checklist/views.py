@@ -1,0 +1,101 @@
+"""The walk-through: overview, one step at a time, and the printable compliance summary."""
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.accounts.access import deny
+from tracker.checklist import services
+from tracker.checklist.forms import answer_form
+from tracker.checklist.models import ResponseType, Stage
+from tracker.db import utcnow
+from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.events import services as events
+from tracker.extensions import db
+from tracker.forms import apply_error
+
+bp = Blueprint("checklist", __name__, url_prefix="/events/<int:event_id>")
+
+
+def _stage(value: str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError as exc:
+        raise NotFound("No such stage.") from exc
+
+
+@bp.route("/checklist")
+def overview(event_id: int):
+    event = events.get_event(event_id)
+    checklist = services.get_for_event(event_id)
+    grouped = services.entries_by_stage(checklist)
+    return render_template(
+        "checklist/overview.html", event=event, checklist=checklist, grouped=grouped,
+        total=services.progress(checklist.entries),
+        stage_progress={s: services.progress(e) for s, e in grouped.items()},
+        review_of=services.current_review, now=utcnow())
+
+
+@bp.route("/checklist/<stage>/<int:number>", methods=["GET", "POST"])
+def step(event_id: int, stage: str, number: int):
+    event = events.get_event(event_id)
+    checklist = services.get_for_event(event_id)
+    entry = services.find_entry(checklist, _stage(stage), number)
+    form = answer_form(entry.item, **_initial(entry))
+    if request.method == "POST":
+        if not services.may_answer(current_user, entry):
+            deny()
+        if form.validate():
+            try:
+                services.answer(current_user, entry, _raw(form.value.data),
+                                form.justification.data, utcnow())
+                db.session.commit()
+                return redirect(_after_save(event_id, checklist, entry))
+            except ValidationError as err:
+                db.session.rollback()
+                apply_error(form, err)
+            except Forbidden:
+                deny()
+    grouped = services.entries_by_stage(checklist)
+    return render_template(
+        "checklist/step.html", event=event, entry=entry, form=form, number=number,
+        stage=entry.item.stage_enum, stage_entries=grouped[entry.item.stage_enum],
+        total=services.progress(checklist.entries), review=services.current_review(entry),
+        can_answer=services.may_answer(current_user, entry), now=utcnow(),
+    ), 400 if form.errors else 200
+
+
+def _initial(entry) -> dict:
+    if request.method == "POST" or entry.value is None:
+        return {}
+    value = entry.value
+    if entry.item.response_type == ResponseType.DATE:
+        value = date.fromisoformat(value)
+    return {"value": value, "justification": entry.justification}
+
+
+def _raw(value) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _after_save(event_id: int, checklist, entry) -> str:
+    """Next step in order across the stages, or the overview when asked or at the end."""
+    if request.form.get("then") == "overview":
+        return url_for("checklist.overview", event_id=event_id)
+    ordered = [e for entries in services.entries_by_stage(checklist).values() for e in entries]
+    position = ordered.index(entry)
+    if position + 1 >= len(ordered):
+        return url_for("checklist.overview", event_id=event_id)
+    following = ordered[position + 1]
+    return url_for("checklist.step", event_id=event_id, stage=following.item.stage,
+                   number=services.step_number(following))
+
+
+@bp.route("/summary")
+def summary(event_id: int):
+    event = events.get_event(event_id)
+    checklist = services.get_for_event(event_id)
+    return render_template(
+        "checklist/summary.html", event=event, checklist=checklist,
+        grouped=services.entries_by_stage(checklist), now=utcnow())
