@@ -34,7 +34,17 @@ def overview(event_id: int):
         "checklist/overview.html", event=event, checklist=checklist, grouped=grouped,
         total=services.progress(checklist.entries),
         stage_progress={s: services.progress(e) for s, e in grouped.items()},
-        review_of=services.current_review, now=utcnow())
+        review_of=services.current_review, now=utcnow(),
+        next_step=_first_unanswered(grouped))
+
+
+def _first_unanswered(grouped) -> tuple[str, int] | None:
+    """Where to resume: the first unanswered item, in walk-through order."""
+    for stage, entries in grouped.items():
+        for number, entry in enumerate(entries, start=1):
+            if not entry.answered:
+                return stage.value, number
+    return None
 
 
 @bp.route("/checklist/<stage>/<int:number>", methods=["GET", "POST"])
@@ -61,6 +71,7 @@ def step(event_id: int, stage: str, number: int):
     return render_template(
         "checklist/step.html", event=event, entry=entry, form=form, number=number,
         stage=entry.item.stage_enum, stage_entries=grouped[entry.item.stage_enum],
+        stages=[s for s, entries in grouped.items() if entries],
         total=services.progress(checklist.entries), review=services.current_review(entry),
         can_answer=services.may_answer(current_user, entry), now=utcnow(),
     ), 400 if form.errors else 200
