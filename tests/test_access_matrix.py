@@ -18,6 +18,9 @@ from tracker.checklist import services as checklist
 from tracker.checklist.models import AnswerRecord, ChecklistTemplate, RedFlagReview
 from tracker.events.models import Event
 from tracker.extensions import db
+from tracker.outreach import retention
+from tracker.outreach import services as outreach
+from tracker.outreach.models import OutreachContact, RetentionHold
 
 ANON = "anonymous"
 ROLES = (ANON, *(r.value for r in Role))
@@ -71,8 +74,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("checklist_admin.edit_item", "GET"): signed_in(200, Role.ADMIN),
     ("checklist_admin.edit_item", "POST"): signed_in(302, Role.ADMIN),
     ("checklist_admin.delete_item", "POST"): signed_in(302, Role.ADMIN),
+    # Everyone sees an event's outreach counts; personal details and the CSV only the
+    # liaison officers, the event's planner (not this test's planner) and privacy officers.
+    ("outreach.event_log", "GET"): signed_in(200),
+    ("outreach.export_csv", "GET"): signed_in(200, Role.LIAISON, Role.PRIVACY_OFFICER),
+    ("outreach.create", "GET"): signed_in(200, Role.LIAISON),
+    ("outreach.create", "POST"): signed_in(302, Role.LIAISON),
+    ("outreach.edit", "GET"): signed_in(200, Role.LIAISON),
+    ("outreach.edit", "POST"): signed_in(302, Role.LIAISON),
+    ("outreach.follow_up_done", "POST"): signed_in(302, Role.LIAISON),
+    ("retention.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("retention.place_hold", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("retention.place_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("retention.release_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
 }
 PUBLIC = {"static", "accounts.login"}
+READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
@@ -101,6 +118,11 @@ def _event_form(owner_id: int) -> dict:
             "planner_id": str(owner_id), "liaison_id": ""}
 
 
+def _contact_form() -> dict:
+    return {"contacted_at": "2026-11-20T10:00", "method": "phone", "purpose": "route",
+            "person_name": "Sam Organizer", "consent": "y", "summary": "Route agreed."}
+
+
 def _body(endpoint: str, owner) -> dict:
     """A valid form for the cell, so allowed roles show the success status."""
     bodies = {
@@ -115,6 +137,9 @@ def _body(endpoint: str, owner) -> dict:
         "accounts.user_edit": {"display_name": "Renamed", "roles": ["planner"],
                                "active": "y"},
         "checklist.step": {"value": "Permit application", "justification": ""},
+        "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
+        "retention.place_hold": {"reason": "Records request 2026-7",
+                                 "expires_on": "2027-06-30"},
         "reviews.decide": {"decision": "approved", "note": "Justified by the predicate."},
         "checklist_admin.edit_item": {
             "stage": "pre_event", "prompt": "How did the agency learn of the event?",
@@ -125,14 +150,18 @@ def _body(endpoint: str, owner) -> dict:
 
 
 def _state() -> tuple:
-    """What a GET must not change (W-1). Reading the audit trail and refusals are
-    themselves recorded, so those two actions are left out."""
+    """What a GET must not change (W-1). Reads that are disclosures (the audit trail,
+    outreach details, exports) and refusals are themselves recorded: left out here."""
     audited = db.session.scalar(select(func.count(AuditRecord.id)).where(
-        AuditRecord.action.not_in(["audit.read", "access.denied"])))
+        AuditRecord.action.not_in(READ_ACTIONS)))
     events = db.session.execute(select(Event.id, Event.status, Event.updated_at)).all()
     users = db.session.execute(select(User.id, User.active, User.display_name)).all()
     checklist = [db.session.scalar(select(func.count(model.id))) for model in (
-        AnswerRecord, RedFlagReview, ChecklistTemplate)]
+        AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold)]
+    contacts = db.session.execute(select(
+        OutreachContact.id, OutreachContact.updated_at, OutreachContact.follow_up_done_at,
+        OutreachContact.person_name)).all()
+    checklist.append(sorted(contacts))
     return audited, sorted(events), sorted(users), checklist
 
 
@@ -146,6 +175,17 @@ def _pending_review(event, planner):
     return checklist.current_review(entry)
 
 
+def _contact_with_hold(event, make_user):
+    """An outreach entry with consented details, an open follow-up and a hold."""
+    contact = outreach.create_contact(make_user(Role.LIAISON), event, outreach.ContactData(
+        contacted_at=NOW, method="phone", purpose="route", person_name="Sam Organizer",
+        consent=True, follow_up_on=NOW.date()), NOW, retention_days=30)
+    hold = retention.place_hold(make_user(Role.PRIVACY_OFFICER), contact, "Records request",
+                                NOW.date().replace(year=2027), NOW)
+    db.session.commit()
+    return contact, hold
+
+
 def _denied_count() -> int:
     return db.session.scalar(select(func.count(AuditRecord.id))
                              .where(AuditRecord.action == "access.denied"))
@@ -157,12 +197,14 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     owner = make_user(Role.PLANNER, name="Owner")
     event = make_event(actor=owner)  # a draft
     review = _pending_review(event, owner)
+    contact, hold = _contact_with_hold(event, make_user)
     actor = None
     if role != ANON:
         actor = make_user(Role(role))
         login(client, actor)
     args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css",
-            "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source"}
+            "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
+            "contact_id": contact.id, "hold_id": hold.id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})
@@ -203,17 +245,26 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     ("GET", "/events/999/checklist/pre_event/1"), ("POST", "/events/999/checklist/pre_event/1"),
     ("GET", "/reviews/999"), ("POST", "/reviews/999"),
     ("GET", "/admin/checklist/items/no.such.key"),
+    ("GET", "/events/999/outreach"), ("GET", "/events/999/outreach.csv"),
+    ("GET", "/events/999/outreach/new"), ("POST", "/events/999/outreach/new"),
+    ("GET", "/outreach/999/edit"), ("POST", "/outreach/999/edit"),
+    ("POST", "/outreach/999/follow-up-done"),
+    ("GET", "/retention/outreach/999/hold"), ("POST", "/retention/outreach/999/hold"),
+    ("POST", "/retention/holds/999/release"),
     ("POST", "/admin/checklist/items/no.such.key/delete"),
 ])
 def test_unknown_ids(app, client, make_user, method, url):
     allowed = (Role.ADMIN if "/admin/" in url else
-               Role.PRIVACY_OFFICER if "/reviews/" in url else Role.PLANNER)
+               Role.PRIVACY_OFFICER if url.startswith(("/reviews/", "/retention/")) else
+               Role.LIAISON if "outreach" in url else Role.PLANNER)
     login(client, make_user(allowed))
     assert client.open(url, method=method, data={"target": "cancelled"}).status_code == 404
-    viewable = method == "GET" and url.startswith("/events/999") and not url.endswith("/edit")
+    viewable = method == "GET" and url.startswith("/events/999") and not url.endswith(
+        ("/edit", "/new", ".csv"))
     # Every role may view events and checklists, and whether a role answers a step depends
     # on the step's item; the other routes refuse the role before looking the id up.
-    if not viewable and "/checklist/" not in url:
+    object_level = "/checklist/" in url or url.endswith(".csv")
+    if not viewable and not object_level:
         other = app.test_client()
-        login(other, make_user(Role.LIAISON))
+        login(other, make_user(Role.LEADERSHIP if allowed is Role.LIAISON else Role.LIAISON))
         assert other.open(url, method=method).status_code == 403

@@ -57,6 +57,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.audit import models as _audit  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
+    from tracker.outreach import models as _outreach  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
@@ -83,11 +84,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.checklist.views import bp as checklist_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.events.views import bp as events_bp
+    from tracker.outreach import panels as outreach_panels
+    from tracker.outreach.retention_views import bp as retention_bp
+    from tracker.outreach.views import bp as outreach_bp
 
     for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
-                      reviews_bp, checklist_admin_bp):
+                      reviews_bp, checklist_admin_bp, outreach_bp, retention_bp):
         app.register_blueprint(blueprint)
     checklist_gates.install(app)
+    outreach_panels.install()
 
 
 def _register_web_hooks(app: Flask) -> None:
@@ -127,6 +132,9 @@ def _register_web_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from tracker.accounts.cli import create_user_command
     from tracker.demo import seed_demo_command
+    from tracker.outreach.cli import retention_cli
+    from tracker.scheduler import scheduler_command
 
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
+    for command in (create_user_command, seed_demo_command, retention_cli,
+                    scheduler_command):
+        app.cli.add_command(command)

@@ -6,7 +6,9 @@ from datetime import timedelta
 class DefaultConfig:
     # Filled in by create_app: sqlite file inside the instance folder.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Statement parameters can hold personal details: keep them out of error messages
+    # and logs (SECURITY.md P-4).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 
     # The agency's own time zone: every time is stored in UTC and shown in this zone.
     AGENCY_TIMEZONE = "America/Chicago"
@@ -16,6 +18,11 @@ class DefaultConfig:
     DASHBOARD_DAYS = 14
     EVENTS_PER_PAGE = 25
     AUDIT_PER_PAGE = 50
+
+    # Outreach contact details (name, phone, email) are erased this many days after
+    # the event ends; the scheduler checks this often.
+    OUTREACH_RETENTION_DAYS = 30
+    RETENTION_PURGE_INTERVAL_MINUTES = 60
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -16,6 +16,7 @@ from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
+from tracker.outreach import services as outreach
 from tracker.timezones import agency_zone
 
 # Demo only: printed by seed-demo so a newcomer can sign in. Never used in production.
@@ -50,6 +51,16 @@ DEMO_EVENTS = [
 
 # Counter-events are linked to the event they respond to (which is created first).
 RELATED = {"Counter-demonstration at Legislative Plaza": ["Rally at Legislative Plaza"]}
+# (days before now it took place, follow-up in days or None, organization, summary)
+DEMO_OUTREACH = {
+    "March from Centennial Park to the State Capitol": (
+        2, 2, "Nashville Neighbors Coalition",
+        "Walked the route with the organizers' marshal lead; agreed water stations at "
+        "Centennial Park and two ADA-accessible viewing areas on the Capitol grounds."),
+    "Broadway holiday parade": (
+        14, None, "Downtown Parade Committee",
+        "Confirmed road closures on Broadway and the EMS staging point at 4th Ave."),
+}
 # Planning events whose pre-event checklist is complete, so leadership can approve them.
 READY_FOR_APPROVAL = {"Metro Council public meeting"}
 APPROVED = {EventStatus.PLAN_APPROVED, EventStatus.CONCLUDED}
@@ -112,6 +123,8 @@ def _demo_event(row, users, now):
     }[status]
     if title in READY_FOR_APPROVAL or status in APPROVED:
         _answer_stage(event, Stage.PRE_EVENT, users, now)
+    if title in DEMO_OUTREACH:
+        _demo_outreach(event, users[Role.LIAISON], now, *DEMO_OUTREACH[title])
     if title in PENDING_RED_FLAG:
         key, value, why = PENDING_RED_FLAG[title]
         entry = next(e for e in checklist.get_for_event(event.id).entries if e.item.key == key)
@@ -119,6 +132,19 @@ def _demo_event(row, users, now):
     for target in path:
         actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
         events.transition(actor, event, target, now)
+
+
+def _demo_outreach(event, liaison, now, days_ago, follow_up_days, organization, summary):
+    """A contact logged with the person's consent, as a liaison officer would."""
+    follow_up = (now.astimezone(agency_zone()).date() + timedelta(days=follow_up_days)
+                 if follow_up_days is not None else None)
+    outreach.create_contact(liaison, event, outreach.ContactData(
+        contacted_at=now - timedelta(days=days_ago), method="in_person",
+        purpose="route" if follow_up else "logistics", organization=organization,
+        summary=summary, outcome="Agreed; details in the operations plan.",
+        follow_up_on=follow_up, person_name="Jordan Example",
+        person_phone="615-555-0142", person_email="jordan@example.org", consent=True),
+        now, retention_days=30)
 
 
 def _answer_stage(event, stage, users, now):

@@ -35,6 +35,7 @@ def _nav() -> list[tuple[str, str]]:
         items.append(("events.create", "New event"))
     if current_user.has_role(Role.PRIVACY_OFFICER):
         items.append(("reviews.queue", "Red-flag reviews"))
+        items.append(("retention.index", "Retention"))
     if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
         items.append(("audit.index", "Audit trail"))
     if current_user.has_role(Role.ADMIN):

@@ -6,7 +6,7 @@ change it describes, so there is no change without its audit record.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 
@@ -72,7 +72,7 @@ def diff(before: dict, after: dict, value_fields: Iterable[str]) -> dict:
 
 
 def _plain(value):
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # dates and datetimes
         return value.isoformat()
     if isinstance(value, list | tuple | set):
         return sorted(_plain(v) for v in value)

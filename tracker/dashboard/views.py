@@ -11,6 +11,8 @@ from tracker.checklist import reviews
 from tracker.checklist import services as checklist
 from tracker.db import utcnow
 from tracker.events import services as events
+from tracker.outreach import services as outreach
+from tracker.timezones import to_local
 
 bp = Blueprint("dashboard", __name__)
 
@@ -32,5 +34,8 @@ def index():
         oversight=oversight,
         pending_reviews=pending_reviews,
         due_items=checklist.overdue_and_due(current_user, now, days),
+        follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
+                    if current_user.has_role(Role.LIAISON) else []),
+        today=to_local(now).date(),
         now=now,
     )

@@ -1,0 +1,134 @@
+"""The written data inventory: every column the tracker stores, what kind of data it is,
+and why it is kept (FIPPs purpose specification and data minimisation; 28 CFR 23.20;
+Privacy Act 552a(e)(7)).
+
+tests/test_data_inventory.py compares the database schema with this table and fails on
+any column that is not listed here, so a new field is a deliberate, reviewed decision.
+
+Kinds:
+  record     - the agency's own operational record (events, plans, checklist answers)
+  staff      - about the agency's own users (accounts, who did what)
+  personal   - about a member of the public: kept only with consent, purged on schedule
+  audit      - the audit trail (no personal values are copied into it)
+  reference  - configuration and guidance content
+  key        - identifiers and links between rows
+
+No column records anyone's views, beliefs, religion, associations or affiliations, nor a
+list of participants.
+"""
+
+R, S, P, A, C, K = "record", "staff", "personal", "audit", "reference", "key"
+
+INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
+    "user": {
+        "id": (K, "account id"),
+        "email": (S, "staff sign-in name and mail address"),
+        "display_name": (S, "shown on records the user made"),
+        "password_hash": (S, "Argon2id hash; the password is never stored"),
+        "active": (S, "deactivated accounts cannot sign in"),
+        "created_at": (S, "account lifecycle"),
+        "last_login_at": (S, "inactive-account review"),
+    },
+    "user_role": {
+        "user_id": (K, "account"),
+        "role": (S, "what the user may do"),
+    },
+    "audit_record": {
+        "id": (K, "order of the trail"),
+        "at": (A, "UTC time of the action"),
+        "actor_id": (A, "who acted"),
+        "actor_label": (A, "who acted, kept as text"),
+        "action": (A, "what was done"),
+        "object_type": (A, "on what kind of record"),
+        "object_id": (A, "on which record"),
+        "outcome": (A, "success, failure or denied"),
+        "source_address": (A, "network address of the request"),
+        "request_id": (A, "ties records of one request together"),
+        "changes": (A, "field names changed; values only for non-personal fields"),
+    },
+    "event": {
+        "id": (K, "event id"),
+        "title": (R, "what the agency calls the event"),
+        "kind": (R, "protest, march, rally ... (not its cause or message)"),
+        "starts_at": (R, "planning"), "ends_at": (R, "planning and retention dates"),
+        "venue": (R, "where"), "route_description": (R, "route for marches and parades"),
+        "attendance_low": (R, "expected size, for resourcing"),
+        "attendance_high": (R, "expected size, for resourcing"),
+        "permit_status": (R, "permit"), "permit_reference": (R, "permit"),
+        "permit_conditions": (R, "permit"),
+        "information_source": (R, "how the agency learned of it (kind of channel)"),
+        "organizing_group": (R, "group's public name, optional, for liaison"),
+        "logistics_notes": (R, "traffic, EMS, public works, weather"),
+        "status": (R, "lifecycle"),
+        "planner_id": (S, "assigned planner"), "liaison_id": (S, "assigned liaison"),
+        "created_by_id": (S, "who recorded it"),
+        "created_at": (R, "record lifecycle"), "updated_at": (R, "record lifecycle"),
+    },
+    "event_relation": {
+        "event_id": (K, "related and counter-events"),
+        "related_event_id": (K, "related and counter-events"),
+    },
+    "event_status_change": {
+        "id": (K, "status history"), "event_id": (K, "event"),
+        "from_status": (R, "status history"), "to_status": (R, "status history"),
+        "actor_id": (S, "who changed it (approvals are sign-offs)"),
+        "at": (R, "when"), "note": (R, "why, e.g. reason for postponement"),
+    },
+    "checklist_template": {
+        "id": (K, "template version"), "version": (C, "version number"),
+        "note": (C, "what changed"), "published_at": (C, "when"),
+        "published_by_id": (S, "who published it"),
+    },
+    "checklist_template_item": {
+        "id": (K, "item"), "template_id": (K, "version"), "key": (C, "stable item key"),
+        "stage": (C, "stage"), "stage_order": (C, "ordering"), "position": (C, "ordering"),
+        "prompt": (C, "guidance question"), "guidance": (C, "guidance text"),
+        "response_type": (C, "how it is answered"), "choices": (C, "answer options"),
+        "required": (C, "gate"), "red_flag_answers": (C, "answers needing review"),
+        "responsible_role": (C, "who answers"), "due_anchor": (C, "due date rule"),
+        "due_days": (C, "due date rule"),
+    },
+    "event_checklist": {
+        "id": (K, "checklist"), "event_id": (K, "event"),
+        "template_id": (K, "version in use"), "created_at": (R, "when"),
+    },
+    "checklist_entry": {
+        "id": (K, "entry"), "checklist_id": (K, "checklist"), "item_id": (K, "item"),
+        "due_at": (R, "due date"), "value": (R, "the agency's answer"),
+        "justification": (R, "why a red-flag answer is needed"),
+        "answered_by_id": (S, "who answered"), "answered_at": (R, "when"),
+    },
+    "checklist_answer": {
+        "id": (K, "answer history"), "entry_id": (K, "entry"), "value": (R, "answer"),
+        "justification": (R, "justification"), "responder_id": (S, "who answered"),
+        "answered_at": (R, "when"),
+    },
+    "red_flag_review": {
+        "id": (K, "review"), "entry_id": (K, "entry"), "answer_id": (K, "answer reviewed"),
+        "status": (R, "review outcome"), "opened_at": (R, "when"),
+        "decided_by_id": (S, "privacy officer"), "decided_at": (R, "when"),
+        "decision_note": (R, "reasons for the decision"),
+    },
+    "outreach_contact": {
+        "id": (K, "entry"), "event_id": (K, "contacts are reached through their event"),
+        "contacted_at": (R, "when"), "method": (R, "how"), "purpose": (R, "why"),
+        "organization": (R, "organization's public name, optional"),
+        "summary": (R, "logistics and safety discussed"), "outcome": (R, "what came of it"),
+        "follow_up_on": (R, "liaison task"), "follow_up_done_at": (R, "liaison task"),
+        "officer_id": (S, "liaison officer"),
+        "created_at": (R, "record lifecycle"), "updated_at": (R, "record lifecycle"),
+        "person_name": (P, "to stay in touch; consent required; purged after the event"),
+        "person_phone": (P, "to stay in touch; consent required; purged after the event"),
+        "person_email": (P, "to stay in touch; consent required; purged after the event"),
+        "consent_recorded_by_id": (S, "who recorded the consent"),
+        "consent_recorded_at": (R, "when consent was recorded"),
+        "personal_purged_at": (R, "when personal details were erased"),
+    },
+    "retention_hold": {
+        "id": (K, "hold"), "contact_id": (K, "entry held"),
+        "reason": (R, "legal reason for keeping details longer"),
+        "expires_on": (R, "end of hold"), "placed_by_id": (S, "privacy officer"),
+        "placed_at": (R, "when"), "released_by_id": (S, "privacy officer"),
+        "released_at": (R, "when"),
+    },
+}

@@ -1,0 +1,61 @@
+"""The privacy officer's retention page: what will be purged when, and the holds."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.accounts.access import roles_required
+from tracker.accounts.roles import Role
+from tracker.db import utcnow
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.forms import EmptyForm, apply_error
+from tracker.outreach import retention, services
+from tracker.outreach.forms import HoldForm
+
+bp = Blueprint("retention", __name__, url_prefix="/retention")
+
+
+@bp.route("/")
+@roles_required(Role.PRIVACY_OFFICER)
+def index():
+    now = utcnow()
+    return render_template(
+        "outreach/retention.html", now=now,
+        days=current_app.config["OUTREACH_RETENTION_DAYS"],
+        scheduled=retention.schedule(now, current_app.config["OUTREACH_RETENTION_DAYS"]),
+        holds=retention.holds(now.date()), release_form=EmptyForm())
+
+
+@bp.route("/outreach/<int:contact_id>/hold", methods=["GET", "POST"])
+@roles_required(Role.PRIVACY_OFFICER)
+def place_hold(contact_id: int):
+    contact = services.get_contact(contact_id)
+    form = HoldForm()
+    if form.validate_on_submit():
+        try:
+            retention.place_hold(current_user, contact, form.reason.data,
+                                 form.expires_on.data, utcnow())
+            db.session.commit()
+            flash("Hold placed: the entry's personal details will not be purged while it "
+                  "lasts.", "success")
+            return redirect(url_for("retention.index"))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return render_template("outreach/hold.html", form=form, contact=contact), (
+        400 if form.errors else 200)
+
+
+@bp.route("/holds/<int:hold_id>/release", methods=["POST"])
+@roles_required(Role.PRIVACY_OFFICER)
+def release_hold(hold_id: int):
+    hold = retention.get_hold(hold_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            retention.release_hold(current_user, hold, utcnow())
+            db.session.commit()
+            flash("Hold released.", "success")
+        except ValidationError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("retention.index"))

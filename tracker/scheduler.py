@@ -1,0 +1,73 @@
+"""The one scheduler process: `flask --app tracker scheduler`.
+
+Periodic jobs read their work from the database (due rows), so the schedule itself needs
+no persistent job store, and a restart loses nothing. Run exactly one of these per
+installation: never inside web workers."""
+
+import logging
+from collections.abc import Callable
+
+import click
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from tracker.audit.context import Origin, set_origin
+from tracker.db import utcnow
+from tracker.extensions import db
+
+log = logging.getLogger(__name__)
+
+# The APScheduler default grace time (1 s) silently drops a run missed while the process
+# was busy or down; the jobs are idempotent, so run late rather than never, once.
+JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1}
+
+
+def purge_retention() -> str:
+    from tracker.outreach.cli import run_purge
+
+    return f"{len(run_purge())} outreach entries purged"
+
+
+#: name -> (job, config key holding its interval in minutes)
+JOBS: dict[str, tuple[Callable[[], str], str]] = {
+    "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES"),
+}
+
+
+def run_job(app: Flask, name: str) -> None:
+    """Run one job in its own app context and unit of work; never let it kill the loop."""
+    job, _ = JOBS[name]
+    with app.app_context():
+        set_origin(Origin(source_address=f"scheduler:{name}"))
+        try:
+            log.info("job %s: %s", name, job())
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed; it runs again at its next interval", name)
+        finally:
+            db.session.remove()
+
+
+def build(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+    scheduler = scheduler or BlockingScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
+    for name, (_, interval_key) in JOBS.items():
+        scheduler.add_job(run_job, "interval", args=[app, name], id=name,
+                          minutes=app.config[interval_key], next_run_time=utcnow(),
+                          replace_existing=True)
+    return scheduler
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the periodic jobs (retention purge) until stopped. Run exactly one."""
+    app = current_app._get_current_object()
+    scheduler = build(app)
+    click.echo("Scheduler running: " + ", ".join(
+        f"{job.id} every {job.trigger.interval}" for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
