@@ -18,10 +18,12 @@ install: $(VENV)/bin/python
 install-test: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 
-# Debian's Chromium drives the browser tests; Playwright never downloads its own.
+# Debian's Chromium drives the browser tests (Playwright never downloads its own);
+# poppler-utils reads back the printed compliance summary.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium poppler-utils; }
 
 run: install
 	$(FLASK) db upgrade

@@ -43,6 +43,15 @@ def _spec_from(form: ItemForm, key: str | None) -> catalog.ItemSpec:
         due_anchor=form.due_anchor.data or None, due_days=form.due_days.data)
 
 
+def _initial(item) -> dict:
+    """The form's starting values. Passed as data, not obj: WTForms would prefer the
+    item's lists over the newline-joined text the text areas need."""
+    spec = catalog.ItemSpec.from_item(item)
+    return {**spec.__dict__, "choices": "\n".join(spec.choices),
+            "red_flag_answers": "\n".join(spec.red_flag_answers),
+            "due_anchor": spec.due_anchor or "", "note": ""}
+
+
 def _item_or_404(key: str):
     template = catalog.current_template()
     item = next((i for i in template.items if i.key == key), None) if template else None
@@ -56,10 +65,7 @@ def _item_or_404(key: str):
 @roles_required(Role.ADMIN)
 def edit_item(key: str | None = None):
     item = _item_or_404(key) if key else None
-    form = ItemForm(obj=item, choices="\n".join(item.choices) if item else "",
-                    red_flag_answers="\n".join(item.red_flag_answers) if item else "",
-                    due_anchor=(item.due_anchor or "") if item else "",
-                    required=item.required if item else True, note="")
+    form = ItemForm(data=_initial(item) if item else {"required": True})
     if item is not None:
         del form.key  # keys are stable: an edit keeps the item's key
     if form.validate_on_submit():
