@@ -14,6 +14,8 @@ from tests.conftest import NOW, PASSWORD, login
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
+from tracker.calendar import feeds
+from tracker.calendar.models import CalendarFeed
 from tracker.checklist import services as checklist
 from tracker.checklist.models import AnswerRecord, ChecklistTemplate, RedFlagReview
 from tracker.events.models import Event
@@ -87,9 +89,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("retention.place_hold", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
     ("retention.place_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
     ("retention.release_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    # The feed authenticates by its token, never by a session: a wrong token is a 404
+    # for everyone (tests/test_views_calendar.py covers a valid one).
+    ("calendar.feed", "GET"): everyone(404),
+    ("calendar.download", "GET"): signed_in(200),
+    ("calendar.feed_list", "GET"): signed_in(200),
+    ("calendar.feed_create", "GET"): signed_in(200),
+    ("calendar.feed_create", "POST"): signed_in(200),  # shows the new link once
+    ("calendar.subscribe_help", "GET"): signed_in(200),
+    # The sample feed belongs to this test's owner (a planner): other users get a 404,
+    # admins may revoke any feed; only the owner may regenerate.
+    ("calendar.feed_regenerate", "POST"): {**signed_in(404), ANON: 302},
+    ("calendar.feed_revoke", "POST"): {**signed_in(404), ANON: 302, Role.ADMIN.value: 302},
 }
-PUBLIC = {"static", "accounts.login"}
-READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export"]
+PUBLIC = {"static", "accounts.login", "calendar.feed"}
+READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
+                "calendar.download", "calendar.feed_fetch"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
@@ -137,6 +152,8 @@ def _body(endpoint: str, owner) -> dict:
         "accounts.user_edit": {"display_name": "Renamed", "roles": ["planner"],
                                "active": "y"},
         "checklist.step": {"value": "Permit application", "justification": ""},
+        "calendar.feed_create": {"name": "Approved events", "status": "plan_approved",
+                                 "include_cancelled": "y"},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
         "retention.place_hold": {"reason": "Records request 2026-7",
                                  "expires_on": "2027-06-30"},
@@ -157,7 +174,8 @@ def _state() -> tuple:
     events = db.session.execute(select(Event.id, Event.status, Event.updated_at)).all()
     users = db.session.execute(select(User.id, User.active, User.display_name)).all()
     checklist = [db.session.scalar(select(func.count(model.id))) for model in (
-        AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold)]
+        AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold,
+        CalendarFeed)]
     contacts = db.session.execute(select(
         OutreachContact.id, OutreachContact.updated_at, OutreachContact.follow_up_done_at,
         OutreachContact.person_name)).all()
@@ -198,13 +216,16 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     event = make_event(actor=owner)  # a draft
     review = _pending_review(event, owner)
     contact, hold = _contact_with_hold(event, make_user)
+    feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
+    db.session.commit()
     actor = None
     if role != ANON:
         actor = make_user(Role(role))
         login(client, actor)
     args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css",
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
-            "contact_id": contact.id, "hold_id": hold.id}
+            "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
+            "token": "not-a-valid-token"}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})

@@ -55,6 +55,7 @@ def _instance_secret(path: Path) -> str:
 def _bind_extensions(app: Flask) -> None:
     from tracker.accounts import models as _accounts  # noqa: F401  (register tables)
     from tracker.audit import models as _audit  # noqa: F401
+    from tracker.calendar import models as _calendar  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
@@ -78,6 +79,9 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.views import bp as accounts_bp
     from tracker.audit.views import bp as audit_bp
+    from tracker.calendar import hooks as calendar_hooks
+    from tracker.calendar import panels as calendar_panels
+    from tracker.calendar.views import bp as calendar_bp
     from tracker.checklist import gates as checklist_gates
     from tracker.checklist.admin_views import bp as checklist_admin_bp
     from tracker.checklist.review_views import bp as reviews_bp
@@ -89,14 +93,16 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach.views import bp as outreach_bp
 
     for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
-                      reviews_bp, checklist_admin_bp, outreach_bp, retention_bp):
+                      reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp):
         app.register_blueprint(blueprint)
     checklist_gates.install(app)
     outreach_panels.install()
+    calendar_panels.install()
+    calendar_hooks.install()
 
 
 def _register_web_hooks(app: Flask) -> None:
-    from tracker import templating
+    from tracker import logging_filters, templating
     from tracker.accounts import access
     from tracker.audit.context import Origin, set_origin
     from tracker.errors import register_error_handlers
@@ -106,6 +112,7 @@ def _register_web_hooks(app: Flask) -> None:
         set_origin(Origin(source_address=request.remote_addr or "unknown"))
 
     access.install(app)
+    logging_filters.install()
     register_error_handlers(app)
     templating.install(app)
 
@@ -131,10 +138,11 @@ def _register_web_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from tracker.accounts.cli import create_user_command
+    from tracker.calendar.cli import feeds_cli
     from tracker.demo import seed_demo_command
     from tracker.outreach.cli import retention_cli
     from tracker.scheduler import scheduler_command
 
     for command in (create_user_command, seed_demo_command, retention_cli,
-                    scheduler_command):
+                    scheduler_command, feeds_cli):
         app.cli.add_command(command)

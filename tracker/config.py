@@ -24,6 +24,16 @@ class DefaultConfig:
     OUTREACH_RETENTION_DAYS = 30
     RETENTION_PURGE_INTERVAL_MINUTES = 60
 
+    # Calendar feeds: how often clients should refresh, how long cancelled events stay
+    # in feeds (so clients strike them), and the domain part of every event UID (keep it
+    # fixed once feeds are in use, or clients see duplicates).
+    CALENDAR_REFRESH_MINUTES = 60
+    CALENDAR_CANCELLED_DAYS = 30
+    CALENDAR_UID_DOMAIN = "event-tracker"
+    # The tracker's public address, e.g. "https://tracker.agency.gov": used in feed links
+    # and event links inside calendars. Without it, the address of the request is used.
+    PUBLIC_BASE_URL: str | None = None
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

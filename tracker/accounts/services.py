@@ -6,6 +6,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from tracker.accounts import signals
 from tracker.accounts.models import User, UserRole
 from tracker.accounts.passwords import check_policy, hash_password, needs_rehash, verify_password
 from tracker.accounts.roles import Role
@@ -120,6 +121,7 @@ def update_user(
         db.session.flush()
         action = "user.role_change" if "roles" in changes else "user.update"
         audit.record(actor, action, "user", user.id, changes=changes, now=now)
+        signals.user_changed.send(user, actor=actor, now=now)
     return user
 
 

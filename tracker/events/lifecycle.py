@@ -42,6 +42,17 @@ ACTION_LABELS = {
 }
 
 
+# Where the same target means something else from another state.
+SPECIAL_LABELS = {
+    (S.PLAN_APPROVED, S.PLANNING): "Send back to planning",
+    (S.POSTPONED, S.PLANNING): "Resume planning",
+}
+
+
+def action_label(event: Event, target: EventStatus) -> str:
+    return SPECIAL_LABELS.get((event.status_enum, target), ACTION_LABELS[target])
+
+
 @dataclass(frozen=True)
 class Unmet:
     """One condition that stops a transition, with where to go to fix it."""

@@ -175,6 +175,7 @@ def delete_event(actor: User, event: Event, now: datetime) -> None:
     if event.status_enum is not EventStatus.DRAFT:
         raise ValidationError(None, "Only drafts can be deleted. Cancel the event instead.")
     event_id = event.id
+    signals.event_deleted.send(event_id, actor=actor, now=now)
     db.session.delete(event)
     db.session.flush()
     audit.record(actor, "event.delete", "event", event_id, now=now)

@@ -12,3 +12,5 @@ event_created = _signals.signal("event-created")
 event_changed = _signals.signal("event-changed")
 #: sent with event=..., actor=..., now=..., previous=EventStatus
 event_status_changed = _signals.signal("event-status-changed")
+#: sent with the event id as sender, actor=..., now=..., just before a draft is deleted
+event_deleted = _signals.signal("event-deleted")

@@ -65,7 +65,7 @@ def detail(event_id: int):
 
 def _detail_context(event: Event, blocked: InvalidTransition | None = None,
                     transition_form: TransitionForm | None = None) -> dict:
-    targets = [(t, lifecycle.ACTION_LABELS[t]) for t in lifecycle.allowed_targets(event)
+    targets = [(t, lifecycle.action_label(event, t)) for t in lifecycle.allowed_targets(event)
                if current_user.has_role(*lifecycle.roles_for(event, t))]
     if blocked is not None:
         blocked.reasons = [r if _may_open(r.endpoint) else replace(r, endpoint=None)

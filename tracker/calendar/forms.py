@@ -1,0 +1,23 @@
+"""The form for a new feed link."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.calendar.feeds import NAME_MAX
+from tracker.events.models import EventKind, EventStatus, choices
+
+
+class FeedForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the feed a name."),
+                                           Length(max=NAME_MAX)],
+                       description="For you, e.g. \u201cApproved events\u201d.")
+    kind = SelectField("Kind of event", choices=[("", "All kinds"), *choices(EventKind)],
+                       validators=[Optional()])
+    status = SelectField("Status", choices=[("", "Any status"), *choices(EventStatus)],
+                         validators=[Optional()])
+    assigned_to_owner = BooleanField("Only events assigned to me")
+    include_cancelled = BooleanField(
+        "Include cancelled events", default=True,
+        description="Recommended: cancelled events stay in the feed for a while, marked "
+                    "cancelled, so your calendar removes or strikes them.")

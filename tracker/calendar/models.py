@@ -1,0 +1,70 @@
+"""Calendar feeds, each event's iCalendar sequence, and the cache of rendered feeds."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import User
+from tracker.db import Base, UTCDateTime, utcnow
+
+
+class CalendarFeed(Base):
+    """A subscribable feed link. Only a hash of its secret token is stored."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Filters: None means any.
+    kind: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str | None] = mapped_column(String(20))
+    assigned_to_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    include_cancelled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+
+class CalendarSequence(Base):
+    """Each event's iCalendar SEQUENCE: raised whenever its time, place or status changes,
+    so calendar clients replace their copy."""
+
+    __tablename__ = "calendar_sequence"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarGeneration(Base):
+    """One row: a counter raised by every change that can alter any feed's content.
+    A cached feed rendered at the current generation is still correct."""
+
+    __tablename__ = "calendar_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FeedCache(Base):
+    """A feed's last rendering, shared by every web worker and machine."""
+
+    __tablename__ = "calendar_feed_cache"
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_feed.id", ondelete="CASCADE"), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+    # The content also changes with time alone (a cancelled event leaves the feed after
+    # the configured period): the rendering is good until then.
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    etag: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    event_count: Mapped[int] = mapped_column(Integer)
+    # Moves forward only: a new rendering never gets an earlier Last-Modified.
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)

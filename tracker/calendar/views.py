@@ -1,0 +1,171 @@
+"""Calendar pages: the feed itself (token, no sign-in), event downloads, feed links."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from tracker.accounts.access import public
+from tracker.accounts.roles import Role
+from tracker.audit import services as audit
+from tracker.calendar import content, feeds
+from tracker.calendar.forms import FeedForm
+from tracker.db import utcnow
+from tracker.errors import ValidationError
+from tracker.events import services as events
+from tracker.extensions import csrf, db
+from tracker.forms import EmptyForm, apply_error
+
+bp = Blueprint("calendar", __name__)
+
+
+def settings() -> content.FeedSettings:
+    config = current_app.config
+    base = (config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return content.FeedSettings(
+        zone=ZoneInfo(config["AGENCY_TIMEZONE"]),
+        refresh=timedelta(minutes=config["CALENDAR_REFRESH_MINUTES"]),
+        cancelled_days=config["CALENDAR_CANCELLED_DAYS"], base_url=base,
+        uid_domain=config["CALENDAR_UID_DOMAIN"])
+
+
+def _calendar_response(body: bytes, etag: str, modified, filename: str | None = None):
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["ETag"] = etag
+    response.last_modified = modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/calendar/feeds/<token>.ics")
+@public
+@csrf.exempt
+def feed(token: str):
+    """Calendar clients cannot send headers or cookies: the token in the path is the
+    credential (a documented exception), valid on this route only."""
+    now = utcnow()
+    found, why = feeds.recognise(token)
+    if why != "ok":
+        audit.record(None, "calendar.feed_fetch", "calendar_feed",
+                     found.id if found else None, outcome=audit.DENIED, now=now,
+                     changes={"reason": why}, label="feed token")
+        db.session.commit()
+        abort(404)
+    cache = content.cached_feed(found, now, settings())
+    found.last_used_at = now
+    not_modified = request.if_none_match.contains(cache.etag.strip('"'))
+    audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
+                 label="feed token", changes={
+                     "events": cache.event_count, "not_modified": not_modified})
+    db.session.commit()
+    if not_modified:
+        response = Response(status=304, mimetype="text/calendar")
+        response.headers["ETag"] = cache.etag
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    return _calendar_response(cache.body, cache.etag, cache.modified_at)
+
+
+@bp.route("/events/<int:event_id>/calendar.ics")
+def download(event_id: int):
+    event = events.get_event(event_id)
+    body = content.render_event(event, settings())
+    audit.record(current_user, "calendar.download", "event", event.id)
+    db.session.commit()
+    return _calendar_response(body, content.etag_of(body), event.updated_at,
+                              f"event-{event.id}.ics")
+
+
+def _feed_urls(token: str) -> dict[str, str]:
+    https = url_for("calendar.feed", token=token, _external=True, _scheme="https")
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        https = base.rstrip("/") + url_for("calendar.feed", token=token)
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+def _show_token(feed, token: str):
+    """The one time the link is shown: the page is not stored by the browser."""
+    response = Response(render_template("calendar/feed_created.html", feed=feed,
+                                        urls=_feed_urls(token)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/calendar/feeds")
+def feed_list():
+    is_admin = current_user.has_role(Role.ADMIN)
+    return render_template(
+        "calendar/feeds.html", mine=feeds.feeds_of(current_user),
+        everyone=feeds.all_feeds() if is_admin else None, describe=feeds.describe,
+        action_form=EmptyForm())
+
+
+@bp.route("/calendar/feeds/new", methods=["GET", "POST"])
+def feed_create():
+    form = FeedForm()
+    if form.validate_on_submit():
+        filters = feeds.FeedFilter(
+            kind=form.kind.data or None, status=form.status.data or None,
+            assigned_to_owner=form.assigned_to_owner.data,
+            include_cancelled=form.include_cancelled.data)
+        try:
+            feed, token = feeds.create_feed(current_user, current_user, form.name.data,
+                                            filters, utcnow())
+            db.session.commit()
+            return _show_token(feed, token)
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return render_template("calendar/feed_form.html", form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/calendar/feeds/<int:feed_id>/regenerate", methods=["POST"])
+def feed_regenerate(feed_id: int):
+    feed = feeds.get_owned(current_user, feed_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            token = feeds.regenerate(current_user, feed, utcnow())
+            db.session.commit()
+            return _show_token(feed, token)
+        except ValidationError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("calendar.feed_list"))
+
+
+@bp.route("/calendar/feeds/<int:feed_id>/revoke", methods=["POST"])
+def feed_revoke(feed_id: int):
+    feed = feeds.get_manageable(current_user, feed_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            feeds.revoke(current_user, feed, utcnow())
+            db.session.commit()
+            flash(f"Feed \u201c{feed.name}\u201d revoked: its link no longer works.",
+                  "success")
+        except ValidationError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("calendar.feed_list"))
+
+
+@bp.route("/calendar/subscribe")
+def subscribe_help():
+    return render_template("calendar/subscribe.html",
+                           refresh=current_app.config["CALENDAR_REFRESH_MINUTES"],
+                           cancelled_days=current_app.config["CALENDAR_CANCELLED_DAYS"])
