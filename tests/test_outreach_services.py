@@ -239,3 +239,16 @@ def test_no_search_by_person_exists():
     """P-2: contacts are reached through their event; no service looks up a person."""
     public = [name for name in dir(services) if not name.startswith("_")]
     assert not [n for n in public if any(w in n for w in ("search", "find_by", "lookup"))]
+
+
+def test_hold_dates_are_agency_days_not_utc_days(staff, event):
+    """At 01:00 UTC it is still the previous evening in Chicago: a hold expiring on the
+    agency's tomorrow is accepted, and one expiring on the agency's today still holds."""
+    contact = log_contact(staff, event)
+    late_evening = NOW.replace(hour=1) + timedelta(days=1)  # 25 Nov 01:00 UTC = 24 Nov CST
+    agency_today = date(2026, 11, 24)
+    hold = retention.place_hold(staff[Role.PRIVACY_OFFICER], contact, "Records request",
+                                agency_today + timedelta(days=1), late_evening)
+    assert retention.holds(agency_today + timedelta(days=1)) == [hold]
+    assert hold.active_on(agency_today + timedelta(days=1))
+    assert retention.schedule(late_evening + timedelta(days=1), DAYS)[0].hold == hold

@@ -18,6 +18,12 @@ def to_local(instant: datetime | None, zone: ZoneInfo | None = None) -> datetime
     return instant.astimezone(zone or agency_zone())
 
 
+def local_date(instant: datetime) -> date:
+    """The agency's calendar date at `instant` (hold expiries and follow-ups are days
+    in the agency's zone, not in UTC)."""
+    return instant.astimezone(agency_zone()).date()
+
+
 def from_local(wall_clock: datetime, zone: ZoneInfo, field: str) -> datetime:
     """The UTC instant for a wall-clock time typed in the agency's zone.
 

@@ -25,6 +25,7 @@ from tracker.extensions import db
 
 AGENCY_ZONE = ZoneInfo(DefaultConfig.AGENCY_TIMEZONE)  # the live server keeps the default
 PLANNER = "planner@demo.example.com"
+LIAISON = "liaison@demo.example.com"
 LEADERSHIP = "leadership@demo.example.com"
 PRIVACY = "privacy@demo.example.com"
 ADMIN = "admin@demo.example.com"
@@ -111,10 +112,11 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
 def signed_in(new_context):
     """signed_in(email) -> a page in its own browser context (own cookies), signed in.
 
-    Lets one test act as two people at once, e.g. a planner and leadership."""
+    Lets one test act as two people at once, e.g. a planner and leadership. Keyword
+    arguments go to the context, e.g. bypass_csp=True to test escaping without the CSP."""
 
-    def make(email: str) -> Page:
-        page = new_context().new_page()
+    def make(email: str, **context_args) -> Page:
+        page = new_context(**context_args).new_page()
         sign_in(page, email)
         return page
 

@@ -17,6 +17,7 @@ from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.outreach.models import PERSONAL_FIELDS, OutreachContact, RetentionHold
+from tracker.timezones import local_date
 
 HOLD_MAX_DAYS = 5 * 366  # 28 CFR 23.20(h): review or purge within five years
 REASON_MAX = 2000
@@ -48,7 +49,7 @@ class ScheduledPurge:
 def schedule(now: datetime, retention_days: int) -> list[ScheduledPurge]:
     """Every entry still holding personal details, with when it will be purged."""
     stmt = _with_details().order_by(Event.ends_at, OutreachContact.id)
-    today = now.date()
+    today = local_date(now)
     return [ScheduledPurge(c, purge_at(c, retention_days), active_hold(c, today))
             for c in db.session.scalars(stmt)]
 
@@ -56,7 +57,7 @@ def schedule(now: datetime, retention_days: int) -> list[ScheduledPurge]:
 def due(now: datetime, retention_days: int) -> list[OutreachContact]:
     cutoff = now - timedelta(days=retention_days)
     stmt = _with_details().where(Event.ends_at <= cutoff).order_by(OutreachContact.id)
-    return [c for c in db.session.scalars(stmt) if active_hold(c, now.date()) is None]
+    return [c for c in db.session.scalars(stmt) if active_hold(c, local_date(now)) is None]
 
 
 def purge(now: datetime, retention_days: int, actor: User | None = None
@@ -98,9 +99,10 @@ def place_hold(actor: User, contact: OutreachContact, reason: str, expires_on: d
         raise ValidationError("reason", "Write the reason for the hold.")
     if len(reason) > REASON_MAX:
         raise ValidationError("reason", f"Use at most {REASON_MAX:,} characters.")
-    if expires_on is None or expires_on <= now.date():
+    today = local_date(now)
+    if expires_on is None or expires_on <= today:
         raise ValidationError("expires_on", "The hold must expire on a future date.")
-    if expires_on > now.date() + timedelta(days=HOLD_MAX_DAYS):
+    if expires_on > today + timedelta(days=HOLD_MAX_DAYS):
         raise ValidationError("expires_on", "A hold can last at most five years.")
     if not contact.has_personal_details:
         raise ValidationError(None, "This entry holds no personal details to keep.")

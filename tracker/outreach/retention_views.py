@@ -11,6 +11,7 @@ from tracker.extensions import db
 from tracker.forms import EmptyForm, apply_error
 from tracker.outreach import retention, services
 from tracker.outreach.forms import HoldForm
+from tracker.timezones import local_date
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
@@ -23,7 +24,7 @@ def index():
         "outreach/retention.html", now=now,
         days=current_app.config["OUTREACH_RETENTION_DAYS"],
         scheduled=retention.schedule(now, current_app.config["OUTREACH_RETENTION_DAYS"]),
-        holds=retention.holds(now.date()), release_form=EmptyForm())
+        holds=retention.holds(local_date(now)), release_form=EmptyForm())
 
 
 @bp.route("/outreach/<int:contact_id>/hold", methods=["GET", "POST"])
