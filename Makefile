@@ -25,10 +25,15 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium poppler-utils; }
 
+# The web server and, beside it, the one scheduler process (reminders, retention purge);
+# the scheduler stops when the web server does.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Mail is written to instance/mail/ (set TRACKER_MAIL_SERVER to use SMTP)."
+	TRACKER_PUBLIC_BASE_URL=$${TRACKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	  sh -c '$(FLASK) scheduler & pid=$$!; trap "kill $$pid" EXIT INT TERM; \
+	         $(FLASK) run --host $(HOST) --port $(PORT)' 
 
 lint: install-test
 	$(VENV)/bin/ruff check .

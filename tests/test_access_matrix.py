@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
 from tracker.outreach.models import OutreachContact, RetentionHold
+from tracker.reminders.models import InboxMessage, Reminder, ReminderPreference
 
 ANON = "anonymous"
 ROLES = (ANON, *(r.value for r in Role))
@@ -101,6 +102,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # admins may revoke any feed; only the owner may regenerate.
     ("calendar.feed_regenerate", "POST"): {**signed_in(404), ANON: 302},
     ("calendar.feed_revoke", "POST"): {**signed_in(404), ANON: 302, Role.ADMIN.value: 302},
+    ("reminders.inbox", "GET"): signed_in(200),
+    ("reminders.mark_all_read", "POST"): signed_in(302),
+    # The sample message belongs to someone else: 404 for every signed-in role.
+    ("reminders.mark_read", "POST"): {**signed_in(404), ANON: 302},
+    ("reminders.preferences", "GET"): signed_in(200),
+    ("reminders.preferences", "POST"): signed_in(302),
+    ("reminders.event_offsets", "GET"): signed_in(200, Role.PLANNER),
+    ("reminders.event_offsets", "POST"): signed_in(302, Role.PLANNER),
+    ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
+    ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
 }
 PUBLIC = {"static", "accounts.login", "calendar.feed"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
@@ -154,6 +165,10 @@ def _body(endpoint: str, owner) -> dict:
         "checklist.step": {"value": "Permit application", "justification": ""},
         "calendar.feed_create": {"name": "Approved events", "status": "plan_approved",
                                  "include_cancelled": "y"},
+        "reminders.preferences": {"event_upcoming": "both", "checklist_due": "email",
+                                  "follow_up": "in_app", "retention_digest": "off",
+                                  "event_offsets": "7, 1"},
+        "reminders.event_offsets": {"offsets": "14, 1"},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
         "retention.place_hold": {"reason": "Records request 2026-7",
                                  "expires_on": "2027-06-30"},
@@ -176,6 +191,11 @@ def _state() -> tuple:
     checklist = [db.session.scalar(select(func.count(model.id))) for model in (
         AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold,
         CalendarFeed)]
+    checklist.append(db.session.scalar(select(func.count()).select_from(ReminderPreference)))
+    checklist.append(sorted(db.session.execute(select(
+        Reminder.id, Reminder.state, Reminder.next_attempt_at)).all()))
+    checklist.append(sorted(db.session.execute(select(
+        InboxMessage.id, InboxMessage.read_at)).all()))
     contacts = db.session.execute(select(
         OutreachContact.id, OutreachContact.updated_at, OutreachContact.follow_up_done_at,
         OutreachContact.person_name)).all()
@@ -204,6 +224,21 @@ def _contact_with_hold(event, make_user):
     return contact, hold
 
 
+def _inbox_message(owner):
+    """A delivered in-app reminder of the owner's, failed once before, for the inbox and
+    the retry routes."""
+    reminder = Reminder(key=f"sample:{owner.id}", kind="event_upcoming", object_id=1,
+                        recipient_id=owner.id, due_at=NOW, state="failed", attempts=10,
+                        last_error="SMTPServerDisconnected")
+    db.session.add(reminder)
+    db.session.flush()
+    message = InboxMessage(recipient_id=owner.id, reminder_id=reminder.id, subject="Soon",
+                           body="Soon", link="/", created_at=NOW)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
 def _denied_count() -> int:
     return db.session.scalar(select(func.count(AuditRecord.id))
                              .where(AuditRecord.action == "access.denied"))
@@ -217,6 +252,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     review = _pending_review(event, owner)
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
+    message = _inbox_message(owner)
     db.session.commit()
     actor = None
     if role != ANON:
@@ -225,7 +261,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     args = {"event_id": event.id, "user_id": owner.id, "filename": "css/tracker.css",
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
-            "token": "not-a-valid-token"}
+            "token": "not-a-valid-token", "message_id": message.id,
+            "reminder_id": message.reminder_id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})

@@ -59,6 +59,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
@@ -91,14 +92,21 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.reminders import hooks as reminder_hooks
+    from tracker.reminders import panels as reminder_panels
+    from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
-                      reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp):
+                      reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
+                      reminders_bp):
         app.register_blueprint(blueprint)
+    # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)
     outreach_panels.install()
     calendar_panels.install()
     calendar_hooks.install()
+    reminder_panels.install(app)
+    reminder_hooks.install()
 
 
 def _register_web_hooks(app: Flask) -> None:
@@ -141,8 +149,9 @@ def _register_cli(app: Flask) -> None:
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import seed_demo_command
     from tracker.outreach.cli import retention_cli
+    from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
 
     for command in (create_user_command, seed_demo_command, retention_cli,
-                    scheduler_command, feeds_cli):
+                    scheduler_command, feeds_cli, reminders_cli):
         app.cli.add_command(command)

@@ -34,6 +34,18 @@ class DefaultConfig:
     # and event links inside calendars. Without it, the address of the request is used.
     PUBLIC_BASE_URL: str | None = None
 
+    # Reminders: days before an event's start (users and events can choose their own),
+    # and how often the scheduler delivers what is due.
+    REMINDER_EVENT_OFFSETS_DAYS = (7, 1)
+    REMINDER_DISPATCH_INTERVAL_SECONDS = 60
+    # Mail. Without MAIL_SERVER, messages are written to <instance>/mail/ as .eml files.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_SECURITY = "none"  # "none", "starttls" or "ssl"
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "tracker@localhost"
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -49,6 +49,7 @@ DEMO_EVENTS = [
      (5000, 15000), "granted", "permit_application", EventStatus.CONCLUDED),
 ]
 
+RECORDED_DAYS_AGO = 3
 # Counter-events are linked to the event they respond to (which is created first).
 RELATED = {"Counter-demonstration at Legislative Plaza": ["Rally at Legislative Plaza"]}
 # (days before now it took place, follow-up in days or None, organization, summary)
@@ -80,8 +81,11 @@ def seed_demo_command():
     now = utcnow()
     users = {role: _demo_user(email, name, [role], now)
              for email, name, [role] in DEMO_USERS}
+    # The demo events were "recorded" a few days ago, so some reminders have come due
+    # since: the first dispatch shows them in the inbox and the mail folder.
+    recorded = now - timedelta(days=RECORDED_DAYS_AGO)
     for row in DEMO_EVENTS:
-        _demo_event(row, users, now)
+        _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
     db.session.commit()
     click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     for email, _name, roles in DEMO_USERS:
@@ -97,12 +101,12 @@ def _demo_user(email, name, roles, now):
     return user
 
 
-def _demo_event(row, users, now):
+def _demo_event(row, users, now, today):
     title, kind, days, hour, hours, venue, (low, high), permit, source, status = row
     if db.session.scalar(select(Event.id).where(Event.title == title)) is not None:
         return
     zone = agency_zone()
-    day = now.astimezone(zone).date() + timedelta(days=days)
+    day = today + timedelta(days=days)
     starts = datetime.combine(day, time(hour), zone)
     planner, liaison = users[Role.PLANNER], users[Role.LIAISON]
     data = events.EventData(

@@ -30,15 +30,24 @@ def purge_retention() -> str:
     return f"{len(run_purge())} outreach entries purged"
 
 
-#: name -> (job, config key holding its interval in minutes)
-JOBS: dict[str, tuple[Callable[[], str], str]] = {
-    "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES"),
+def dispatch_reminders() -> str:
+    from tracker.reminders.cli import run_dispatch
+
+    result = run_dispatch()
+    return f"{result.sent} reminders sent, {result.retrying} to retry"
+
+
+#: name -> (job, config key holding its interval in seconds or minutes, unit)
+JOBS: dict[str, tuple[Callable[[], str], str, str]] = {
+    "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES", "minutes"),
+    "reminders-dispatch": (dispatch_reminders, "REMINDER_DISPATCH_INTERVAL_SECONDS",
+                           "seconds"),
 }
 
 
 def run_job(app: Flask, name: str) -> None:
     """Run one job in its own app context and unit of work; never let it kill the loop."""
-    job, _ = JOBS[name]
+    job = JOBS[name][0]
     with app.app_context():
         set_origin(Origin(source_address=f"scheduler:{name}"))
         try:
@@ -52,17 +61,18 @@ def run_job(app: Flask, name: str) -> None:
 
 def build(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
     scheduler = scheduler or BlockingScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
-    for name, (_, interval_key) in JOBS.items():
+    for name, (_, interval_key, unit) in JOBS.items():
         scheduler.add_job(run_job, "interval", args=[app, name], id=name,
-                          minutes=app.config[interval_key], next_run_time=utcnow(),
-                          replace_existing=True)
+                          next_run_time=utcnow(), replace_existing=True,
+                          **{unit: app.config[interval_key]})
     return scheduler
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Run the periodic jobs (retention purge) until stopped. Run exactly one."""
+    """Run the periodic jobs (reminders, retention purge) until stopped. Run exactly
+    one per installation."""
     app = current_app._get_current_object()
     scheduler = build(app)
     click.echo("Scheduler running: " + ", ".join(

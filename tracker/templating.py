@@ -1,6 +1,6 @@
 """Template filters and globals: local times with their zone, labels, paging links."""
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
 from tracker.accounts.roles import ROLE_LABELS, Role
@@ -20,7 +20,9 @@ def install(app: Flask) -> None:
             "Role": Role,
             "agency_name": app.config["AGENCY_NAME"],
             "zone_name": agency_zone().key,
-            "nav": _nav() if current_user and current_user.is_authenticated else [],
+            # Mail templates render outside any request: no user, no navigation.
+            "nav": _nav() if has_request_context() and current_user.is_authenticated
+            else [],
         }
 
 
@@ -42,4 +44,5 @@ def _nav() -> list[tuple[str, str]]:
     if current_user.has_role(Role.ADMIN):
         items.append(("accounts.user_list", "Users"))
         items.append(("checklist_admin.index", "Checklist template"))
+        items.append(("reminders.troubled", "Reminder deliveries"))
     return items

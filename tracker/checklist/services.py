@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.checklist import catalog
+from tracker.checklist import catalog, signals
 from tracker.checklist.models import (
     AnswerRecord,
     ChecklistEntry,
@@ -150,6 +150,7 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
     db.session.flush()
     audit.record(actor, "checklist.answer", "checklist_entry", entry.id, now=now,
                  changes=_answer_summary(entry, previous, value, justification))
+    signals.entry_answered.send(entry, event=event, now=now)
     if entry.is_red_flag:
         review = RedFlagReview(entry=entry, answer_id=record.id, opened_at=now)
         db.session.add(review)

@@ -18,6 +18,7 @@ from tracker.audit import services as audit
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
+from tracker.outreach import signals
 from tracker.outreach.models import (
     PERSONAL_FIELDS,
     ContactMethod,
@@ -136,6 +137,7 @@ def create_contact(actor: User, event: Event, data: ContactData, now: datetime,
     changes = audit.diff({}, _snapshot(contact), AUDITED_VALUES)
     audit.record(actor, "outreach.create", "outreach_contact", contact.id, now=now,
                  changes={**changes, "event_id": event.id})
+    signals.contact_changed.send(contact, now=now)
     return contact
 
 
@@ -159,6 +161,7 @@ def update_contact(actor: User, contact: OutreachContact, data: ContactData, now
     db.session.flush()
     audit.record(actor, "outreach.update", "outreach_contact", contact.id, now=now,
                  changes=changes)
+    signals.contact_changed.send(contact, now=now)
     return True
 
 
@@ -170,6 +173,7 @@ def complete_follow_up(actor: User, contact: OutreachContact, now: datetime) -> 
     db.session.flush()
     audit.record(actor, "outreach.follow_up_done", "outreach_contact", contact.id, now=now,
                  changes={"follow_up_done_at": {"from": None, "to": now.isoformat()}})
+    signals.contact_changed.send(contact, now=now)
 
 
 def get_contact(contact_id: int) -> OutreachContact:

@@ -1,0 +1,28 @@
+"""flask --app tracker reminders dispatch"""
+
+import click
+from flask.cli import AppGroup
+
+from tracker.cli_support import cli_origin
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.reminders import dispatch, mail, schedule
+
+reminders_cli = AppGroup("reminders", help="Scheduled reminders.")
+
+
+def run_dispatch() -> dispatch.CycleResult:
+    """One cycle: make sure the weekly digests exist, then deliver what is due."""
+    now = utcnow()
+    schedule.ensure_digests(now)
+    db.session.commit()
+    return dispatch.run_cycle(now, mail.settings_from_config())
+
+
+@reminders_cli.command("dispatch")
+def dispatch_command():
+    """Run one dispatch cycle now and print how many reminders were sent."""
+    cli_origin("reminders-dispatch")
+    result = run_dispatch()
+    click.echo(f"{result.sent} sent, {result.cancelled} no longer needed, "
+               f"{result.retrying} to retry, {result.failed} failed.")

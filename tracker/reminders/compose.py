@@ -1,0 +1,109 @@
+"""What a reminder says, built when it is sent so it reflects the data at that moment.
+None means the reminder no longer applies (answered, done, cancelled, deleted)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+
+from tracker.calendar import content as calendar
+from tracker.checklist.models import ChecklistEntry
+from tracker.events.lifecycle import FINAL_STATES
+from tracker.events.models import Event
+from tracker.extensions import db
+from tracker.outreach import retention
+from tracker.outreach.models import OutreachContact
+from tracker.reminders.models import Reminder, ReminderKind
+from tracker.timezones import format_local
+
+K = ReminderKind
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    lines: list[str]
+    link: str
+    attachment: tuple[str, bytes] | None = None
+
+
+def _base() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def _ics(event: Event) -> tuple[str, bytes]:
+    config = current_app.config
+    settings = calendar.FeedSettings(
+        zone=ZoneInfo(config["AGENCY_TIMEZONE"]),
+        refresh=timedelta(minutes=config["CALENDAR_REFRESH_MINUTES"]),
+        cancelled_days=config["CALENDAR_CANCELLED_DAYS"], base_url=_base(),
+        uid_domain=config["CALENDAR_UID_DOMAIN"])
+    return f"event-{event.id}.ics", calendar.render_event(event, settings)
+
+
+def _event_upcoming(reminder: Reminder) -> Composed | None:
+    event = db.session.get(Event, reminder.object_id)
+    if event is None or event.status_enum in FINAL_STATES:
+        return None
+    return Composed(
+        subject=f"Coming up: {event.title}, {format_local(event.starts_at)}",
+        lines=[f"{event.title} starts {format_local(event.starts_at)} at {event.venue}.",
+               f"Status: {event.status_label}. Permit: {event.permit_label}."],
+        link=f"{_base()}/events/{event.id}", attachment=_ics(event))
+
+
+def _checklist_due(reminder: Reminder) -> Composed | None:
+    entry = db.session.get(ChecklistEntry, reminder.object_id)
+    if entry is None or entry.answered:
+        return None
+    event = entry.checklist.event
+    if event.status_enum in FINAL_STATES:
+        return None
+    return Composed(
+        subject=f"Checklist item due: {event.title}",
+        lines=[f"Due {format_local(entry.due_at)}: {entry.item.prompt}",
+               f"Event: {event.title}, {format_local(event.starts_at)}."],
+        link=f"{_base()}/events/{event.id}/checklist", attachment=_ics(event))
+
+
+def _follow_up(reminder: Reminder) -> Composed | None:
+    contact = db.session.get(OutreachContact, reminder.object_id)
+    if contact is None or contact.follow_up_done_at is not None:
+        return None
+    event = contact.event
+    # Never the contact person's details: those stay in the outreach log.
+    return Composed(
+        subject=f"Outreach follow-up today: {event.title}",
+        lines=[f"Follow up on the {contact.purpose_label.lower()} contact of "
+               f"{format_local(contact.contacted_at)} ({contact.method_label.lower()}).",
+               f"Event: {event.title}, {format_local(event.starts_at)}."],
+        link=f"{_base()}/events/{event.id}/outreach")
+
+
+def _retention_digest(reminder: Reminder) -> Composed | None:
+    days = current_app.config["OUTREACH_RETENTION_DAYS"]
+    soon = [s for s in retention.schedule(reminder.due_at, days)
+            if s.hold is None and s.purge_at <= reminder.due_at + timedelta(days=7)]
+    if not soon:
+        return None
+    lines = [f"{len(soon)} outreach entr{'y' if len(soon) == 1 else 'ies'} will have "
+             "personal details purged in the next 7 days:"]
+    lines += [f"- {s.contact.event.title}: entry of {format_local(s.contact.contacted_at)}, "
+              f"purged {format_local(s.purge_at)}" for s in soon]
+    return Composed(subject="Retention: personal details to be purged this week",
+                    lines=lines, link=f"{_base()}/retention/")
+
+
+COMPOSERS = {K.EVENT_UPCOMING: _event_upcoming, K.CHECKLIST_DUE: _checklist_due,
+             K.FOLLOW_UP: _follow_up, K.RETENTION_DIGEST: _retention_digest}
+
+
+def compose(reminder: Reminder) -> Composed | None:
+    return COMPOSERS[ReminderKind(reminder.kind)](reminder)
+
+
+def render_bodies(composed: Composed, recipient_name: str) -> tuple[str, str]:
+    values = {"composed": composed, "name": recipient_name}
+    return (render_template("reminders/mail.txt", **values),
+            render_template("reminders/mail.html", **values))

@@ -1,0 +1,109 @@
+"""The in-app inbox, reminder settings, per-event offsets and failed deliveries."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.accounts.access import roles_required
+from tracker.accounts.roles import Role
+from tracker.db import utcnow
+from tracker.errors import ValidationError
+from tracker.events import services as events
+from tracker.extensions import db
+from tracker.forms import EmptyForm, apply_error
+from tracker.reminders import services
+from tracker.reminders.forms import EventOffsetsForm, PreferencesForm
+from tracker.reminders.models import ReminderKind
+
+bp = Blueprint("reminders", __name__)
+
+
+@bp.route("/inbox")
+def inbox():
+    return render_template("reminders/inbox.html", messages=services.inbox(current_user),
+                           form=EmptyForm())
+
+
+@bp.route("/inbox/<int:message_id>/read", methods=["POST"])
+def mark_read(message_id: int):
+    if EmptyForm().validate_on_submit():
+        services.mark_read(current_user, message_id, utcnow())
+        db.session.commit()
+    return redirect(url_for("reminders.inbox"))
+
+
+@bp.route("/inbox/read-all", methods=["POST"])
+def mark_all_read():
+    if EmptyForm().validate_on_submit():
+        count = services.mark_all_read(current_user, utcnow())
+        db.session.commit()
+        flash(f"{count} message{'' if count == 1 else 's'} marked read.", "success")
+    return redirect(url_for("reminders.inbox"))
+
+
+@bp.route("/account/reminders", methods=["GET", "POST"])
+def preferences():
+    form = PreferencesForm()
+    if not form.is_submitted():
+        for kind, channel in services.preferences(current_user).items():
+            form[kind.value].data = channel.value
+        own = services.own_offsets(current_user)
+        form.event_offsets.data = ", ".join(map(str, own)) if own else ""
+    if form.validate_on_submit():
+        try:
+            text = (form.event_offsets.data or "").strip()
+            offsets = services.parse_offsets(text, "event_offsets") if text else None
+            services.save_preferences(current_user, {k.value: form[k.value].data
+                                                     for k in ReminderKind}, offsets,
+                                      utcnow())
+            db.session.commit()
+            flash("Reminder settings saved.", "success")
+            return redirect(url_for("reminders.preferences"))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return render_template("reminders/preferences.html", form=form, kinds=list(ReminderKind)
+                           ), 400 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/reminders", methods=["GET", "POST"])
+@roles_required(Role.PLANNER)
+def event_offsets(event_id: int):
+    event = events.get_event(event_id)
+    form = EventOffsetsForm()
+    if not form.is_submitted():
+        current = services.event_offsets(event)
+        form.offsets.data = ", ".join(map(str, current)) if current else ""
+    if form.validate_on_submit():
+        try:
+            text = (form.offsets.data or "").strip()
+            offsets = services.parse_offsets(text, "offsets") if text else None
+            services.set_event_offsets(current_user, event, offsets, utcnow())
+            db.session.commit()
+            flash("Event reminders saved.", "success")
+            return redirect(url_for("events.detail", event_id=event_id))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return render_template("reminders/event_offsets.html", form=form, event=event), (
+        400 if form.errors else 200)
+
+
+@bp.route("/admin/reminders")
+@roles_required(Role.ADMIN)
+def troubled():
+    return render_template("reminders/admin.html", reminders=services.troubled(),
+                           form=EmptyForm())
+
+
+@bp.route("/admin/reminders/<int:reminder_id>/retry", methods=["POST"])
+@roles_required(Role.ADMIN)
+def retry(reminder_id: int):
+    if EmptyForm().validate_on_submit():
+        try:
+            services.retry_now(current_user, reminder_id, utcnow())
+            db.session.commit()
+            flash("The reminder will be sent in the next dispatch cycle.", "success")
+        except ValidationError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(request.referrer or url_for("reminders.troubled"))
