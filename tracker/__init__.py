@@ -120,7 +120,7 @@ def _register_web_hooks(app: Flask) -> None:
         set_origin(Origin(source_address=request.remote_addr or "unknown"))
 
     access.install(app)
-    logging_filters.install()
+    logging_filters.install(app.logger)
     register_error_handlers(app)
     templating.install(app)
 

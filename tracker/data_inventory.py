@@ -146,6 +146,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "calendar_generation": {"id": (K, "single row"), "value": (R, "cache generation")},
     "calendar_feed_cache": {
         "feed_id": (K, "feed"), "generation": (R, "cache key"),
+        "settings_key": (R, "cache key: settings the rendering was made with"),
         "valid_until": (R, "cache expiry"), "etag": (R, "HTTP validator"),
         "body": (R, "rendered feed: event schedule only, no personal data"),
         "event_count": (R, "events in the feed"), "modified_at": (R, "Last-Modified"),

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 
 from tracker.errors import ValidationError
+from tracker.extensions import db
 
 
 class EmptyForm(FlaskForm):
@@ -16,3 +17,19 @@ def apply_error(form: FlaskForm, error: ValidationError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def submit(form: FlaskForm, action):
+    """The common POST step of a view: validate the form, run `action()` (one service
+    call), commit. Returns (True, result), or (False, None) when the form or the service
+    found a problem: the errors are on the form, and nothing was saved."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        result = action()
+        db.session.commit()
+        return True, result
+    except ValidationError as err:
+        db.session.rollback()
+        apply_error(form, err)
+        return False, None

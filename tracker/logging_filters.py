@@ -1,4 +1,5 @@
-"""Keep feed tokens out of logs: request lines name the feed route with the token."""
+"""Keep secrets and personal details out of logs: feed tokens in request lines, and
+result rows in SQL debug logs."""
 
 import logging
 import re
@@ -21,8 +22,24 @@ class RedactFeedTokens(logging.Filter):
         return True
 
 
-def install() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
+class DropResultRows(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG: rows can hold personal details (P-4), so
+    only statements (INFO, with parameters hidden) get through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO
+
+
+def install(app_logger: logging.Logger | None = None) -> None:
+    """Filter the request logs and the application's own logger (Flask logs an unhandled
+    error as "Exception on <path>")."""
+    loggers = [logging.getLogger(n) for n in ("werkzeug", "gunicorn.access", "gunicorn.error")]
+    if app_logger is not None:
+        loggers.append(app_logger)
+    for logger in loggers:
         if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
             logger.addFilter(RedactFeedTokens())
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropResultRows) for f in logger.filters):
+            logger.addFilter(DropResultRows())

@@ -10,9 +10,8 @@ from tracker.accounts.access import public, roles_required
 from tracker.accounts.forms import LoginForm, UserCreateForm, UserEditForm
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
-from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("accounts", __name__)
 
@@ -64,18 +63,12 @@ def user_list():
 @roles_required(Role.ADMIN)
 def user_create():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                current_user, email=form.email.data, display_name=form.display_name.data,
-                roles=form.roles.data, password=form.password.data, now=utcnow(),
-            )
-            db.session.commit()
-            flash(f"User {user.display_name} created.", "success")
-            return redirect(url_for("accounts.user_list"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, user = submit(form, lambda: services.create_user(
+        current_user, email=form.email.data, display_name=form.display_name.data,
+        roles=form.roles.data, password=form.password.data, now=utcnow()))
+    if ok:
+        flash(f"User {user.display_name} created.", "success")
+        return redirect(url_for("accounts.user_list"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -85,17 +78,11 @@ def user_create():
 def user_edit(user_id: int):
     user = services.get_user(user_id)
     form = UserEditForm(obj=user, roles=sorted(user.roles))
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user, user, display_name=form.display_name.data,
-                roles=form.roles.data, active=form.active.data, now=utcnow(),
-            )
-            db.session.commit()
-            flash(f"User {user.display_name} saved.", "success")
-            return redirect(url_for("accounts.user_list"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, _ = submit(form, lambda: services.update_user(
+        current_user, user, display_name=form.display_name.data, roles=form.roles.data,
+        active=form.active.data, now=utcnow()))
+    if ok:
+        flash(f"User {user.display_name} saved.", "success")
+        return redirect(url_for("accounts.user_list"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_form.html", form=form, user=user), status

@@ -30,6 +30,13 @@ class FeedSettings:
     base_url: str  # e.g. "https://tracker.example.gov", no trailing slash
     uid_domain: str
 
+    def fingerprint(self) -> str:
+        """Identifies the settings a rendering was made with: a cached feed made with
+        other settings (or for another host, when PUBLIC_BASE_URL is unset) is rebuilt."""
+        text = "|".join((self.zone.key, str(self.refresh), str(self.cancelled_days),
+                         self.base_url, self.uid_domain))
+        return hashlib.sha256(text.encode()).hexdigest()
+
 
 def ical_status(event: Event) -> str:
     status = event.status_enum
@@ -136,8 +143,10 @@ def bump_generation() -> None:
 def cached_feed(feed: CalendarFeed, now: datetime, settings: FeedSettings) -> FeedCache:
     """The feed's rendering: from the cache when nothing has changed, else rebuilt."""
     generation = current_generation()
+    settings_key = settings.fingerprint()
     cache = db.session.get(FeedCache, feed.id)
     if cache is not None and cache.generation == generation and (
+            cache.settings_key == settings_key) and (
             cache.valid_until is None or now < cache.valid_until):
         return cache
     events, valid_until = feed_events(feed, now, settings)
@@ -149,6 +158,7 @@ def cached_feed(feed: CalendarFeed, now: datetime, settings: FeedSettings) -> Fe
     elif cache.etag != etag:
         cache.modified_at = max(now, cache.modified_at)
     cache.generation, cache.valid_until = generation, valid_until
+    cache.settings_key = settings_key
     cache.etag, cache.body, cache.event_count = etag, body, len(events)
     db.session.flush()
     return cache

@@ -60,6 +60,8 @@ class FeedCache(Base):
     feed_id: Mapped[int] = mapped_column(
         ForeignKey("calendar_feed.id", ondelete="CASCADE"), primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger)
+    # The rendering also depends on the settings (zone, refresh, base URL ...).
+    settings_key: Mapped[str] = mapped_column(String(64), default="")
     # The content also changes with time alone (a cancelled event leaves the feed after
     # the configured period): the rendering is good until then.
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import csrf, db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("calendar", __name__)
 
@@ -67,7 +67,7 @@ def feed(token: str):
         abort(404)
     cache = content.cached_feed(found, now, settings())
     found.last_used_at = now
-    not_modified = request.if_none_match.contains(cache.etag.strip('"'))
+    not_modified = request.if_none_match.contains_weak(cache.etag.strip('"'))
     audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
                  label="feed token", changes={
                      "events": cache.event_count, "not_modified": not_modified})
@@ -118,19 +118,13 @@ def feed_list():
 @bp.route("/calendar/feeds/new", methods=["GET", "POST"])
 def feed_create():
     form = FeedForm()
-    if form.validate_on_submit():
-        filters = feeds.FeedFilter(
+    ok, created = submit(form, lambda: feeds.create_feed(
+        current_user, current_user, form.name.data, feeds.FeedFilter(
             kind=form.kind.data or None, status=form.status.data or None,
             assigned_to_owner=form.assigned_to_owner.data,
-            include_cancelled=form.include_cancelled.data)
-        try:
-            feed, token = feeds.create_feed(current_user, current_user, form.name.data,
-                                            filters, utcnow())
-            db.session.commit()
-            return _show_token(feed, token)
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+            include_cancelled=form.include_cancelled.data), utcnow()))
+    if ok:
+        return _show_token(*created)
     return render_template("calendar/feed_form.html", form=form), (
         400 if form.errors else 200)
 

@@ -8,9 +8,9 @@ from tracker.accounts.roles import Role
 from tracker.checklist import catalog
 from tracker.checklist.forms import ItemForm
 from tracker.db import utcnow
-from tracker.errors import NotFound, ValidationError
+from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("checklist_admin", __name__, url_prefix="/admin/checklist")
 
@@ -68,16 +68,11 @@ def edit_item(key: str | None = None):
     form = ItemForm(data=_initial(item) if item else {"required": True})
     if item is not None:
         del form.key  # keys are stable: an edit keeps the item's key
-    if form.validate_on_submit():
-        try:
-            template = catalog.save_item(current_user, key, _spec_from(form, key), utcnow(),
-                                         form.note.data)
-            db.session.commit()
-            flash(f"Published checklist version {template.version}.", "success")
-            return redirect(url_for("checklist_admin.index"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, template = submit(form, lambda: catalog.save_item(
+        current_user, key, _spec_from(form, key), utcnow(), form.note.data))
+    if ok:
+        flash(f"Published checklist version {template.version}.", "success")
+        return redirect(url_for("checklist_admin.index"))
     return render_template("checklist/admin_item.html", form=form, item=item), (
         400 if form.errors else 200)
 

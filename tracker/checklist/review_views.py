@@ -8,9 +8,7 @@ from tracker.accounts.roles import Role
 from tracker.checklist import reviews, services
 from tracker.checklist.forms import DecisionForm
 from tracker.db import utcnow
-from tracker.errors import ValidationError
-from tracker.extensions import db
-from tracker.forms import apply_error
+from tracker.forms import submit
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -27,16 +25,11 @@ def queue():
 def decide(review_id: int):
     review = reviews.get_review(review_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            reviews.decide(current_user, review, form.decision.data, form.note.data,
-                           utcnow())
-            db.session.commit()
-            flash(f"Review {review.status}.", "success")
-            return redirect(url_for("reviews.queue"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, _ = submit(form, lambda: reviews.decide(current_user, review, form.decision.data,
+                                                form.note.data, utcnow()))
+    if ok:
+        flash(f"Review {review.status}.", "success")
+        return redirect(url_for("reviews.queue"))
     entry = review.entry
     return render_template(
         "checklist/review.html", review=review, entry=entry, form=form,

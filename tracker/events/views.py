@@ -16,7 +16,7 @@ from tracker.events import lifecycle, services
 from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 from tracker.timezones import agency_zone, from_local, local_day_range, to_local
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -116,20 +116,14 @@ def _data_from(form: EventForm) -> services.EventData:
 
 def _save(form: EventForm, event: Event | None):
     """Validate and save; the event on success, None when the form shows errors."""
-    if not form.validate_on_submit():
-        return None
-    try:
+    def action():
         data = _data_from(form)
         if event is None:
-            event = services.create_event(current_user, data, utcnow())
-        else:
-            services.update_event(current_user, event, data, utcnow())
-        db.session.commit()
+            return services.create_event(current_user, data, utcnow())
+        services.update_event(current_user, event, data, utcnow())
         return event
-    except ValidationError as err:
-        db.session.rollback()
-        apply_error(form, err)
-        return None
+
+    return submit(form, action)[1]
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 from tracker.outreach import retention, services
 from tracker.outreach.forms import HoldForm
 from tracker.timezones import local_date
@@ -32,17 +32,12 @@ def index():
 def place_hold(contact_id: int):
     contact = services.get_contact(contact_id)
     form = HoldForm()
-    if form.validate_on_submit():
-        try:
-            retention.place_hold(current_user, contact, form.reason.data,
-                                 form.expires_on.data, utcnow())
-            db.session.commit()
-            flash("Hold placed: the entry's personal details will not be purged while it "
-                  "lasts.", "success")
-            return redirect(url_for("retention.index"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, _ = submit(form, lambda: retention.place_hold(
+        current_user, contact, form.reason.data, form.expires_on.data, utcnow()))
+    if ok:
+        flash("Hold placed: the entry's personal details will not be purged while it "
+              "lasts.", "success")
+        return redirect(url_for("retention.index"))
     return render_template("outreach/hold.html", form=form, contact=contact), (
         400 if form.errors else 200)
 

@@ -17,7 +17,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 from tracker.outreach import export, services
 from tracker.outreach.forms import ContactForm
 from tracker.outreach.models import OutreachContact
@@ -68,20 +68,15 @@ def _data_from(form: ContactForm) -> services.ContactData:
 
 
 def _save(form: ContactForm, event, contact: OutreachContact | None) -> bool:
-    if not form.validate_on_submit():
-        return False
-    try:
+    def action():
         data = _data_from(form)
         if contact is None:
-            services.create_contact(current_user, event, data, utcnow(), _retention_days())
-        else:
-            services.update_contact(current_user, contact, data, utcnow(), _retention_days())
-        db.session.commit()
-        return True
-    except ValidationError as err:
-        db.session.rollback()
-        apply_error(form, err)
-        return False
+            return services.create_contact(current_user, event, data, utcnow(),
+                                           _retention_days())
+        return services.update_contact(current_user, contact, data, utcnow(),
+                                       _retention_days())
+
+    return submit(form, action)[0]
 
 
 @bp.route("/events/<int:event_id>/outreach/new", methods=["GET", "POST"])

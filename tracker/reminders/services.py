@@ -67,8 +67,11 @@ def own_offsets(user: User) -> list[int] | None:
     return list(row.days) if row else None
 
 
-def parse_offsets(text: str, field: str) -> list[int]:
-    """"7, 1" -> [7, 1]: whole days before the start, most first."""
+def parse_offsets(text: str | None, field: str) -> list[int] | None:
+    """"7, 1" -> [7, 1]: whole days before the start, most first; empty -> None (use the
+    default)."""
+    if not (text or "").strip():
+        return None
     try:
         days = sorted({int(part) for part in text.replace(",", " ").split()}, reverse=True)
     except ValueError as exc:

@@ -9,7 +9,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import db
-from tracker.forms import EmptyForm, apply_error
+from tracker.forms import EmptyForm, submit
 from tracker.reminders import services
 from tracker.reminders.forms import EventOffsetsForm, PreferencesForm
 from tracker.reminders.models import ReminderKind
@@ -48,19 +48,12 @@ def preferences():
             form[kind.value].data = channel.value
         own = services.own_offsets(current_user)
         form.event_offsets.data = ", ".join(map(str, own)) if own else ""
-    if form.validate_on_submit():
-        try:
-            text = (form.event_offsets.data or "").strip()
-            offsets = services.parse_offsets(text, "event_offsets") if text else None
-            services.save_preferences(current_user, {k.value: form[k.value].data
-                                                     for k in ReminderKind}, offsets,
-                                      utcnow())
-            db.session.commit()
-            flash("Reminder settings saved.", "success")
-            return redirect(url_for("reminders.preferences"))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, _ = submit(form, lambda: services.save_preferences(
+        current_user, {k.value: form[k.value].data for k in ReminderKind},
+        services.parse_offsets(form.event_offsets.data, "event_offsets"), utcnow()))
+    if ok:
+        flash("Reminder settings saved.", "success")
+        return redirect(url_for("reminders.preferences"))
     return render_template("reminders/preferences.html", form=form, kinds=list(ReminderKind)
                            ), 400 if form.errors else 200
 
@@ -73,17 +66,11 @@ def event_offsets(event_id: int):
     if not form.is_submitted():
         current = services.event_offsets(event)
         form.offsets.data = ", ".join(map(str, current)) if current else ""
-    if form.validate_on_submit():
-        try:
-            text = (form.offsets.data or "").strip()
-            offsets = services.parse_offsets(text, "offsets") if text else None
-            services.set_event_offsets(current_user, event, offsets, utcnow())
-            db.session.commit()
-            flash("Event reminders saved.", "success")
-            return redirect(url_for("events.detail", event_id=event_id))
-        except ValidationError as err:
-            db.session.rollback()
-            apply_error(form, err)
+    ok, _ = submit(form, lambda: services.set_event_offsets(
+        current_user, event, services.parse_offsets(form.offsets.data, "offsets"), utcnow()))
+    if ok:
+        flash("Event reminders saved.", "success")
+        return redirect(url_for("events.detail", event_id=event_id))
     return render_template("reminders/event_offsets.html", form=form, event=event), (
         400 if form.errors else 200)
 
