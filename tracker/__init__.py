@@ -146,6 +146,7 @@ def _register_web_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from tracker.accounts.cli import create_user_command
+    from tracker.audit.cli import audit_cli
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import seed_demo_command
     from tracker.outreach.cli import retention_cli
@@ -153,5 +154,5 @@ def _register_cli(app: Flask) -> None:
     from tracker.scheduler import scheduler_command
 
     for command in (create_user_command, seed_demo_command, retention_cli,
-                    scheduler_command, feeds_cli, reminders_cli):
+                    scheduler_command, feeds_cli, reminders_cli, audit_cli):
         app.cli.add_command(command)

@@ -20,6 +20,9 @@ list of participants.
 R, S, P, A, C, K = "record", "staff", "personal", "audit", "reference", "key"
 
 INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
+    "audit_chain_head": {
+        "id": (K, "single row"), "last_hash": (A, "hash of the newest audit record"),
+    },
     "user": {
         "id": (K, "account id"),
         "email": (S, "staff sign-in name and mail address"),
@@ -45,6 +48,8 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "source_address": (A, "network address of the request"),
         "request_id": (A, "ties records of one request together"),
         "changes": (A, "field names changed; values only for non-personal fields"),
+        "prev_hash": (A, "hash chain: the previous record's hash"),
+        "hash": (A, "hash chain: this record's hash"),
     },
     "event": {
         "id": (K, "event id"),

@@ -30,6 +30,19 @@ class AuditRecord(Base):
     source_address: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str] = mapped_column(String(64))
     changes: Mapped[dict | None] = mapped_column(JSON)
+    # Tamper evidence: each record's hash covers its content and the previous hash.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(Base):
+    """One row: the hash of the newest audit record. Locked while a record is written,
+    so records chain in order even with several writers."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditIsAppendOnly(Exception):

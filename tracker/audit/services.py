@@ -6,10 +6,11 @@ change it describes, so there is no change without its audit record.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
 
+from tracker.audit import chain
 from tracker.audit.context import current_origin
 from tracker.audit.models import AuditRecord
 from tracker.db import utcnow
@@ -39,7 +40,7 @@ def record(
 ) -> AuditRecord:
     origin = current_origin()
     row = AuditRecord(
-        at=now or utcnow(),
+        at=(now or utcnow()).astimezone(UTC),
         actor_id=actor.id if actor is not None else None,
         actor_label=label or actor_label(actor),
         action=action,
@@ -50,6 +51,7 @@ def record(
         request_id=origin.request_id,
         changes=changes or None,
     )
+    chain.seal(row)
     db.session.add(row)
     db.session.flush()
     return row
