@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.config import DefaultConfig
+from tracker.deploy import refuse_unsafe_production
 from tracker.extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +40,12 @@ def _configure(app: Flask, config: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "tracker.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
-    if not app.config.get("SECRET_KEY"):
+    app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
+    if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if app.config.get("PRODUCTION"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
 
 
 def _instance_secret(path: Path) -> str:
@@ -141,6 +146,9 @@ def _register_web_hooks(app: Flask) -> None:
         )
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("PRODUCTION"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -149,10 +157,12 @@ def _register_cli(app: Flask) -> None:
     from tracker.audit.cli import audit_cli
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import seed_demo_command
+    from tracker.deploy import check_deploy_command
     from tracker.outreach.cli import retention_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
 
     for command in (create_user_command, seed_demo_command, retention_cli,
-                    scheduler_command, feeds_cli, reminders_cli, audit_cli):
+                    scheduler_command, feeds_cli, reminders_cli, audit_cli,
+                    check_deploy_command):
         app.cli.add_command(command)

@@ -4,6 +4,10 @@ from datetime import timedelta
 
 
 class DefaultConfig:
+    # Production switch: refuses debug mode and an unconfigured secret key, forces secure
+    # cookies and sends HSTS. `flask --app tracker check-deploy` lists what else to fix.
+    PRODUCTION = False
+
     # Filled in by create_app: sqlite file inside the instance folder.
     SQLALCHEMY_DATABASE_URI: str | None = None
     # Statement parameters can hold personal details: keep them out of error messages
