@@ -152,3 +152,14 @@ def complete_stage():
         db.session.commit()
 
     return complete
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd, tests/smtp.py) the app's mail goes to."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    server.configure(app)
+    yield server
+    server.stop()

@@ -64,7 +64,7 @@ def build(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
     for name, (_, interval_key, unit) in JOBS.items():
         scheduler.add_job(run_job, "interval", args=[app, name], id=name,
                           next_run_time=utcnow(), replace_existing=True,
-                          **{unit: app.config[interval_key]})
+                          **JOB_DEFAULTS, **{unit: app.config[interval_key]})
     return scheduler
 
 

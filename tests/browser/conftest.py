@@ -43,7 +43,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_app(tmp_path_factory):
     """The real app (CSRF on) on a file database seeded by the `seed-demo` command."""
     root = tmp_path_factory.mktemp("live")
     # create_app reads TRACKER_INSTANCE_PATH once; restore the environment right after so
@@ -55,22 +55,34 @@ def live_server(tmp_path_factory):
             "SECRET_KEY": "browser-test-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tracker.db'}",
         })
-    # The test runner invokes app.cli directly, not through FlaskGroup, so it does not
-    # push an app context for the command the way `flask seed-demo` does: push one here.
     with app.app_context():
         db.create_all()
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    run_command(app, "seed-demo")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def run_command(app, *args: str) -> str:
+    """Run a `flask` command against the live server's database, as an operator would.
+
+    The test runner invokes app.cli directly, not through FlaskGroup, so it does not push
+    an app context for the command the way `flask seed-demo` does: push one here."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=list(args))
         db.session.remove()
     assert result.exit_code == 0, result.output
+    return result.output
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

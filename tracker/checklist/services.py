@@ -1,7 +1,7 @@
 """Each event's checklist: creating it, due dates, answering, progress and the gates."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -37,7 +37,8 @@ def due_instant(item: TemplateItem, event: Event) -> datetime | None:
     if item.due_anchor is None or item.due_days is None:
         return None
     anchor = event.starts_at if item.due_anchor == "start" else event.ends_at
-    return anchor + timedelta(days=item.due_days)
+    # In UTC: whole 24-hour days, whatever zone the event's times were given in.
+    return anchor.astimezone(UTC) + timedelta(days=item.due_days)
 
 
 def create_for_event(event: Event, actor: User, now: datetime) -> EventChecklist:

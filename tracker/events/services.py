@@ -1,7 +1,7 @@
 """Event services: create, edit, delete drafts, move through the lifecycle, and find."""
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -84,8 +84,8 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     return EventData(
         title=rules.check_text("title", data.title, rules.TITLE_MAX, required=True),
         kind=_check_choice("kind", data.kind, EventKind),
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
+        starts_at=data.starts_at.astimezone(UTC),
+        ends_at=data.ends_at.astimezone(UTC),
         venue=rules.check_text("venue", data.venue, rules.VENUE_MAX, required=True),
         information_source=_check_choice(
             "information_source", data.information_source, InformationSource),

@@ -24,7 +24,7 @@ K = ReminderKind
 class Composed:
     subject: str
     lines: list[str]
-    link: str
+    link: str  # a path in the tracker; mail makes it absolute with PUBLIC_BASE_URL
     attachment: tuple[str, bytes] | None = None
 
 
@@ -50,7 +50,7 @@ def _event_upcoming(reminder: Reminder) -> Composed | None:
         subject=f"Coming up: {event.title}, {format_local(event.starts_at)}",
         lines=[f"{event.title} starts {format_local(event.starts_at)} at {event.venue}.",
                f"Status: {event.status_label}. Permit: {event.permit_label}."],
-        link=f"{_base()}/events/{event.id}", attachment=_ics(event))
+        link=f"/events/{event.id}", attachment=_ics(event))
 
 
 def _checklist_due(reminder: Reminder) -> Composed | None:
@@ -64,7 +64,7 @@ def _checklist_due(reminder: Reminder) -> Composed | None:
         subject=f"Checklist item due: {event.title}",
         lines=[f"Due {format_local(entry.due_at)}: {entry.item.prompt}",
                f"Event: {event.title}, {format_local(event.starts_at)}."],
-        link=f"{_base()}/events/{event.id}/checklist", attachment=_ics(event))
+        link=f"/events/{event.id}/checklist", attachment=_ics(event))
 
 
 def _follow_up(reminder: Reminder) -> Composed | None:
@@ -78,7 +78,7 @@ def _follow_up(reminder: Reminder) -> Composed | None:
         lines=[f"Follow up on the {contact.purpose_label.lower()} contact of "
                f"{format_local(contact.contacted_at)} ({contact.method_label.lower()}).",
                f"Event: {event.title}, {format_local(event.starts_at)}."],
-        link=f"{_base()}/events/{event.id}/outreach")
+        link=f"/events/{event.id}/outreach")
 
 
 def _retention_digest(reminder: Reminder) -> Composed | None:
@@ -92,7 +92,7 @@ def _retention_digest(reminder: Reminder) -> Composed | None:
     lines += [f"- {s.contact.event.title}: entry of {format_local(s.contact.contacted_at)}, "
               f"purged {format_local(s.purge_at)}" for s in soon]
     return Composed(subject="Retention: personal details to be purged this week",
-                    lines=lines, link=f"{_base()}/retention/")
+                    lines=lines, link="/retention/")
 
 
 COMPOSERS = {K.EVENT_UPCOMING: _event_upcoming, K.CHECKLIST_DUE: _checklist_due,
@@ -104,6 +104,7 @@ def compose(reminder: Reminder) -> Composed | None:
 
 
 def render_bodies(composed: Composed, recipient_name: str) -> tuple[str, str]:
-    values = {"composed": composed, "name": recipient_name}
+    values = {"composed": composed, "name": recipient_name,
+              "link": _base() + composed.link}
     return (render_template("reminders/mail.txt", **values),
             render_template("reminders/mail.html", **values))

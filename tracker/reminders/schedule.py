@@ -2,7 +2,7 @@
 follow-ups, and kept in step with them (sync) whenever they change."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -40,8 +40,9 @@ class Wanted:
 
     @property
     def key(self) -> str:
+        instant = self.due_at.astimezone(UTC)
         return (f"{self.kind.value}:{self.object_id}:{self.recipient_id}:"
-                f"{self.due_at.strftime('%Y%m%dT%H%M%SZ')}")
+                f"{instant.strftime('%Y%m%dT%H%M%SZ')}")
 
 
 def day_start(day: date) -> datetime:
@@ -57,18 +58,27 @@ def offsets_for(event: Event, user: User) -> list[int]:
         current_app.config["REMINDER_EVENT_OFFSETS_DAYS"])
 
 
+def _assignee(user_id: int | None) -> User | None:
+    """By id, not through the relationship: an assignment changed in this unit of work
+    may not be reflected in an already loaded relationship yet."""
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
 def _responsible(event: Event, role: str) -> list[User]:
-    if role == Role.PLANNER:
-        return [event.planner] if event.planner else []
-    if role == Role.LIAISON:
-        return [event.liaison] if event.liaison else []
+    if role in (Role.PLANNER, Role.LIAISON):
+        user = _assignee(event.planner_id if role == Role.PLANNER else event.liaison_id)
+        return [user] if user else []
     return accounts.users_with_role(Role(role))
 
 
 def _upcoming(event: Event) -> list[Wanted]:
-    people = {u.id: u for u in (event.planner, event.liaison) if u is not None and u.active}
+    people = {u.id: u for u in map(_assignee, (event.planner_id, event.liaison_id))
+              if u is not None and u.active}
+    # Offsets are exact multiples of 24 hours before the start instant (in UTC, so the
+    # result does not depend on the zone the start was given in).
+    start = event.starts_at.astimezone(UTC)
     return [Wanted(K.EVENT_UPCOMING, event.id, event.id, user.id,
-                   event.starts_at - timedelta(days=days))
+                   start - timedelta(days=days))
             for user in people.values() for days in offsets_for(event, user)]
 
 
@@ -109,10 +119,17 @@ def sync_event(event: Event, now: datetime) -> None:
         if key not in wanted and row.state == ReminderState.PENDING:
             row.state = ReminderState.CANCELLED.value
     for key, w in wanted.items():
-        if key not in existing and w.due_at > now:
+        if w.due_at <= now:
+            continue
+        row = existing.get(key)
+        if row is None:
             db.session.add(Reminder(key=key, kind=w.kind.value, object_id=w.object_id,
                                     event_id=w.event_id, recipient_id=w.recipient_id,
                                     due_at=w.due_at, created_at=now))
+        elif row.state == ReminderState.CANCELLED:
+            # Wanted again (the event moved back, planning resumed): revive it.
+            row.state, row.attempts = ReminderState.PENDING.value, 0
+            row.next_attempt_at, row.last_error = None, ""
     db.session.flush()
 
 
