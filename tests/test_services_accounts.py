@@ -114,3 +114,20 @@ def test_users_with_role_lists_only_active_holders(make_user):
     gone = make_user(Role.PLANNER)
     gone.active = False
     assert services.users_with_role(Role.PLANNER) == [planner]
+
+
+@pytest.mark.parametrize("password", ["password1", "iloveyou", "trustno1", "Baseball1",
+                                      "qwertyuiop", "Police123"])
+def test_common_passwords_are_refused(app, password):
+    with pytest.raises(ValidationError, match="too common") as err:
+        services.create_user(None, email="c@agency.example.com", display_name="C",
+                             roles=["planner"], password=password, now=NOW)
+    assert err.value.field == "password"
+
+
+def test_no_composition_rules(app):
+    """Lower-case words with spaces are fine; nothing demands digits or symbols."""
+    user = services.create_user(None, email="d@agency.example.com", display_name="D",
+                                roles=["planner"], password="river lantern copper",
+                                now=NOW)
+    assert verify_password(user.password_hash, "river lantern copper")
