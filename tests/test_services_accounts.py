@@ -1,5 +1,7 @@
 """Account services called directly."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -131,3 +133,19 @@ def test_no_composition_rules(app):
                                 roles=["planner"], password="river lantern copper",
                                 now=NOW)
     assert verify_password(user.password_hash, "river lantern copper")
+
+
+def test_accounts_unused_for_90_days_are_disabled(make_user):
+    disable_inactive = services.disable_inactive
+    used = make_user(Role.PLANNER)
+    used.last_login_at = NOW - timedelta(days=89, hours=23)
+    idle = make_user(Role.PLANNER)
+    idle.last_login_at = NOW - timedelta(days=90)
+    never = make_user(Role.LIAISON)  # created at NOW: counts from creation
+    db.session.commit()
+    assert disable_inactive(NOW, 90) == [idle]
+    assert (used.active, idle.active, never.active) == (True, False, True)
+    # Ninety days on, the recently used account and the never used one are due too.
+    assert disable_inactive(NOW + timedelta(days=90), 90) == [used, never]
+    row = _audit("user.disable_inactive")[0]
+    assert row.object_id == str(idle.id) and row.actor_label == "system"

@@ -50,6 +50,10 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "tracker@localhost"
 
+    # Accounts not signed in for this many days are deactivated by the scheduler.
+    INACTIVE_ACCOUNT_DAYS = 90
+    INACTIVE_ACCOUNT_CHECK_MINUTES = 60
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -37,11 +37,21 @@ def dispatch_reminders() -> str:
     return f"{result.sent} reminders sent, {result.retrying} to retry"
 
 
+def disable_inactive_accounts() -> str:
+    from tracker.accounts.services import disable_inactive
+
+    disabled = disable_inactive(utcnow(), current_app.config["INACTIVE_ACCOUNT_DAYS"])
+    db.session.commit()
+    return f"{len(disabled)} inactive accounts deactivated"
+
+
 #: name -> (job, config key holding its interval in seconds or minutes, unit)
 JOBS: dict[str, tuple[Callable[[], str], str, str]] = {
     "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES", "minutes"),
     "reminders-dispatch": (dispatch_reminders, "REMINDER_DISPATCH_INTERVAL_SECONDS",
                            "seconds"),
+    "inactive-accounts": (disable_inactive_accounts, "INACTIVE_ACCOUNT_CHECK_MINUTES",
+                          "minutes"),
 }
 
 

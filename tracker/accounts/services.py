@@ -1,7 +1,7 @@
 """Account services: creating users, changing roles, signing in and out."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -153,3 +153,19 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
 
 def record_logout(user: User, now: datetime) -> None:
     audit.record(user, "auth.logout", "user", user.id, now=now)
+
+
+def disable_inactive(now: datetime, days: int) -> list[User]:
+    """Deactivate accounts not signed in for `days` days (CJIS AC-2(3)); an account never
+    used counts from its creation."""
+    cutoff = now - timedelta(days=days)
+    last_seen = func.coalesce(User.last_login_at, User.created_at)
+    stale = list(db.session.scalars(select(User).where(User.active.is_(True),
+                                                       last_seen <= cutoff)))
+    for user in stale:
+        user.active = False
+        db.session.flush()
+        audit.record(None, "user.disable_inactive", "user", user.id, now=now,
+                     changes={"active": {"from": True, "to": False}, "idle_days": days})
+        signals.user_changed.send(user, actor=None, now=now)
+    return stale
