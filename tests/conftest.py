@@ -24,6 +24,8 @@ def app_config(tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tracker.db'}",
         "WTF_CSRF_ENABLED": False,
+        # Many tests sign in from one address; tests/test_rate_limits.py turns it on.
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.config import DefaultConfig
 from tracker.deploy import refuse_unsafe_production
-from tracker.extensions import csrf, db, login_manager, migrate
+from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,7 @@ def _bind_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to continue."

@@ -54,6 +54,13 @@ class DefaultConfig:
     INACTIVE_ACCOUNT_DAYS = 90
     INACTIVE_ACCOUNT_CHECK_MINUTES = 60
 
+    # Rate limits per client address. memory:// counts per process; with several workers
+    # point RATELIMIT_STORAGE_URI at a shared store (e.g. redis://...).
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    FEED_RATE_LIMIT = "120 per minute"
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -52,6 +52,8 @@ def register_error_handlers(app: Flask) -> None:
         404: ("Not found", "There is nothing here, or you may not see it."),
         405: ("Method not allowed", "That action is not available here."),
         413: ("Too large", "The request was larger than the tracker accepts."),
+        429: ("Too many requests", "Too many attempts from your address. Wait a minute "
+                                   "and try again."),
         500: ("Something went wrong", "The error was logged. Nothing you entered was saved."),
     }
     for code, (title, message) in messages.items():

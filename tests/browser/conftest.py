@@ -54,6 +54,8 @@ def live_app(tmp_path_factory):
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tracker.db'}",
+            # Every browser test signs in from 127.0.0.1 within minutes of the others.
+            "RATELIMIT_ENABLED": False,
         })
     with app.app_context():
         db.create_all()

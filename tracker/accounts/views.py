@@ -2,7 +2,16 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from tracker.accounts import services
@@ -10,7 +19,7 @@ from tracker.accounts.access import public, roles_required
 from tracker.accounts.forms import LoginForm, UserCreateForm, UserEditForm
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("accounts", __name__)
@@ -27,6 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))

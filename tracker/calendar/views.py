@@ -24,7 +24,7 @@ from tracker.calendar.forms import FeedForm
 from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
-from tracker.extensions import csrf, db
+from tracker.extensions import csrf, db, limiter
 from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("calendar", __name__)
@@ -54,6 +54,7 @@ def _calendar_response(body: bytes, etag: str, modified, filename: str | None = 
 @bp.route("/calendar/feeds/<token>.ics")
 @public
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"])
 def feed(token: str):
     """Calendar clients cannot send headers or cookies: the token in the path is the
     credential (a documented exception), valid on this route only."""
