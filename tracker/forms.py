@@ -1,5 +1,6 @@
 """Form helpers shared by every area."""
 
+from flask import flash
 from flask_wtf import FlaskForm
 
 from tracker.errors import ValidationError
@@ -33,3 +34,19 @@ def submit(form: FlaskForm, action):
         db.session.rollback()
         apply_error(form, err)
         return False, None
+
+
+def press(action, success: str) -> bool:
+    """A POST-only button (EmptyForm): check the CSRF token, run `action()`, commit and
+    flash `success`; a ValidationError is flashed instead and nothing is saved."""
+    if not EmptyForm().validate_on_submit():
+        return False
+    try:
+        action()
+        db.session.commit()
+    except ValidationError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return False
+    flash(success, "success")
+    return True

@@ -25,7 +25,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import csrf, db, limiter
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, press, submit
 
 bp = Blueprint("calendar", __name__)
 
@@ -147,15 +147,8 @@ def feed_regenerate(feed_id: int):
 @bp.route("/calendar/feeds/<int:feed_id>/revoke", methods=["POST"])
 def feed_revoke(feed_id: int):
     feed = feeds.get_manageable(current_user, feed_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            feeds.revoke(current_user, feed, utcnow())
-            db.session.commit()
-            flash(f"Feed \u201c{feed.name}\u201d revoked: its link no longer works.",
-                  "success")
-        except ValidationError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+    press(lambda: feeds.revoke(current_user, feed, utcnow()),
+          f"Feed \u201c{feed.name}\u201d revoked: its link no longer works.")
     return redirect(url_for("calendar.feed_list"))
 
 

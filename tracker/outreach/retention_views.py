@@ -6,9 +6,7 @@ from flask_login import current_user
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
-from tracker.errors import ValidationError
-from tracker.extensions import db
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, press, submit
 from tracker.outreach import retention, services
 from tracker.outreach.forms import HoldForm
 from tracker.timezones import local_date
@@ -46,12 +44,5 @@ def place_hold(contact_id: int):
 @roles_required(Role.PRIVACY_OFFICER)
 def release_hold(hold_id: int):
     hold = retention.get_hold(hold_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            retention.release_hold(current_user, hold, utcnow())
-            db.session.commit()
-            flash("Hold released.", "success")
-        except ValidationError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+    press(lambda: retention.release_hold(current_user, hold, utcnow()), "Hold released.")
     return redirect(url_for("retention.index"))

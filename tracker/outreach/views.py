@@ -14,10 +14,9 @@ from flask_login import current_user
 from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
-from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import db
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, press, submit
 from tracker.outreach import export, services
 from tracker.outreach.forms import ContactForm
 from tracker.outreach.models import OutreachContact
@@ -113,12 +112,6 @@ def edit(contact_id: int):
 @roles_required(Role.LIAISON)
 def follow_up_done(contact_id: int):
     contact = services.get_contact(contact_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            services.complete_follow_up(current_user, contact, utcnow())
-            db.session.commit()
-            flash("Follow-up marked done.", "success")
-        except ValidationError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+    press(lambda: services.complete_follow_up(current_user, contact, utcnow()),
+          "Follow-up marked done.")
     return redirect(url_for("outreach.event_log", event_id=contact.event_id))

@@ -6,10 +6,9 @@ from flask_login import current_user
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
-from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import db
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, press, submit
 from tracker.reminders import services
 from tracker.reminders.forms import EventOffsetsForm, PreferencesForm
 from tracker.reminders.models import ReminderKind
@@ -85,12 +84,6 @@ def troubled():
 @bp.route("/admin/reminders/<int:reminder_id>/retry", methods=["POST"])
 @roles_required(Role.ADMIN)
 def retry(reminder_id: int):
-    if EmptyForm().validate_on_submit():
-        try:
-            services.retry_now(current_user, reminder_id, utcnow())
-            db.session.commit()
-            flash("The reminder will be sent in the next dispatch cycle.", "success")
-        except ValidationError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+    press(lambda: services.retry_now(current_user, reminder_id, utcnow()),
+          "The reminder will be sent in the next dispatch cycle.")
     return redirect(request.referrer or url_for("reminders.troubled"))
