@@ -15,7 +15,9 @@ from icalendar import Calendar, Event
 from icalendar.prop import vDuration
 
 PRODID = "-//Tracker//First Amendment event tracker//EN"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters RFC 5545 does not allow in TEXT, and U+FEFF, which parsers strip
+# from the start of a value (so it would not survive a round trip).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,12 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-def _vevent(item: CalendarEvent, zone: ZoneInfo) -> Event:
+def one_line(value: str) -> str:
+    """For properties icalendar writes without escaping (the calendar's NAME)."""
+    return " ".join(clean_text(value).split())
+
+
+def _vevent(item: CalendarEvent) -> Event:
     return Event.new(
         uid=item.uid,
         # DTSTAMP is the time the information last changed, not the time of the request:
@@ -47,8 +54,12 @@ def _vevent(item: CalendarEvent, zone: ZoneInfo) -> Event:
         stamp=item.last_modified.astimezone(UTC),
         created=item.created.astimezone(UTC),
         last_modified=item.last_modified.astimezone(UTC),
-        start=item.start.astimezone(zone),
-        end=item.end.astimezone(zone),
+        # UTC: every client computes the same instant. Clients show it in the user's own
+        # zone (X-WR-TIMEZONE names the agency's for those that use a calendar zone).
+        # A VTIMEZONE would be the alternative, but the one icalendar generates lists
+        # its onsets in one RDATE, which ical.js (Thunderbird) and vobject misread.
+        start=item.start.astimezone(UTC),
+        end=item.end.astimezone(UTC),
         summary=clean_text(item.summary),
         location=clean_text(item.location),
         description=clean_text(item.description),
@@ -61,12 +72,11 @@ def _vevent(item: CalendarEvent, zone: ZoneInfo) -> Event:
 
 def serialize(events: Iterable[CalendarEvent], *, name: str, uid: str, zone: ZoneInfo,
               refresh: timedelta) -> bytes:
-    calendar = Calendar.new(name=clean_text(name), uid=uid, prodid=PRODID)
+    calendar = Calendar.new(name=one_line(name), uid=uid, prodid=PRODID)
     # RFC 7986 wants VALUE=DURATION spelled out; Outlook reads the older X-PUBLISHED-TTL.
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     calendar.add("X-WR-TIMEZONE", zone.key)
     for item in events:
-        calendar.add_component(_vevent(item, zone))
-    calendar.add_missing_timezones()
+        calendar.add_component(_vevent(item))
     return calendar.to_ical()
