@@ -15,8 +15,11 @@ $(VENV)/bin/python:
 install: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
 
+# npm brings Mozilla's ical.js (Thunderbird's parser): the tests read the feeds with it.
 install-test: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
+	else npm install --no-audit --no-fund; fi
 
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
 # poppler-utils reads back the printed compliance summary.

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from icalendar.prop import vDuration
+from icalendar.prop import vDuration, vText
 
 PRODID = "-//Tracker//First Amendment event tracker//EN"
 # Control characters RFC 5545 does not allow in TEXT, and U+FEFF, which parsers strip
@@ -41,13 +41,38 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+class Text(vText):
+    """TEXT escaped exactly as RFC 5545 3.3.11 says. icalendar's own escaping first
+    turns a literal backslash followed by N into a line break, so "C:\\New" would come
+    back as two lines."""
+
+    def to_ical(self) -> bytes:
+        return (str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\n", "\\n").encode("utf-8"))
+
+
+class TextList(vText):
+    """A comma-separated list of TEXT values (CATEGORIES), each escaped as Text."""
+
+    def __new__(cls, values, *args, **kwargs):
+        instance = super().__new__(cls, ",".join(values), *args, **kwargs)
+        instance.values = list(values)
+        return instance
+
+    def to_ical(self) -> bytes:
+        return b",".join(Text(value).to_ical() for value in self.values)
+
+
+TEXT_PROPERTIES = ("SUMMARY", "LOCATION", "DESCRIPTION")
+
+
 def one_line(value: str) -> str:
     """For properties icalendar writes without escaping (the calendar's NAME)."""
     return " ".join(clean_text(value).split())
 
 
 def _vevent(item: CalendarEvent) -> Event:
-    return Event.new(
+    event = Event.new(
         uid=item.uid,
         # DTSTAMP is the time the information last changed, not the time of the request:
         # the bytes then depend only on the data, so ETags are stable.
@@ -68,11 +93,18 @@ def _vevent(item: CalendarEvent) -> Event:
         sequence=item.sequence,
         url=item.url,
     )
+    for name, value in zip(TEXT_PROPERTIES, (item.summary, item.location, item.description),
+                           strict=True):
+        event[name] = Text(clean_text(value))
+    event["CATEGORIES"] = TextList([clean_text(c) for c in item.categories])
+    return event
 
 
 def serialize(events: Iterable[CalendarEvent], *, name: str, uid: str, zone: ZoneInfo,
               refresh: timedelta) -> bytes:
-    calendar = Calendar.new(name=one_line(name), uid=uid, prodid=PRODID)
+    calendar = Calendar.new(uid=uid, prodid=PRODID)
+    calendar.add("NAME", Text(one_line(name)))
+    calendar.add("X-WR-CALNAME", Text(one_line(name)))
     # RFC 7986 wants VALUE=DURATION spelled out; Outlook reads the older X-PUBLISHED-TTL.
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
