@@ -38,8 +38,10 @@ run: install
 	  sh -c '$(FLASK) scheduler & pid=$$!; trap "kill $$pid" EXIT INT TERM; \
 	         $(FLASK) run --host $(HOST) --port $(PORT)' 
 
+# bandit: no medium or high findings in the application code.
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit --quiet --recursive tracker --severity-level medium
 
 test: install-test chromium lint
 	$(VENV)/bin/pytest
