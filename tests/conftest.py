@@ -1,11 +1,21 @@
-"""Shared fixtures: an app on a fresh SQLite file per test, a client, and factories."""
+"""Shared fixtures: an app on a fresh database per test, a client, and factories.
+
+The database is SQLite (a new file per test) unless `--db=postgresql` (or
+TRACKER_TEST_DB=postgresql) selects PostgreSQL: a throwaway cluster started for the
+session (tests/postgres.py), or the server named by TRACKER_TEST_DATABASE_URL, with a
+new database per test. `@pytest.mark.sqlite_only(reason)` and
+`@pytest.mark.postgresql_only(reason)` mark the few tests that concern one of them."""
 
 import itertools
+import os
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from flask import g
+from sqlalchemy.engine import make_url
 
 from tracker import create_app
 from tracker.accounts import services as accounts
@@ -15,14 +25,107 @@ from tracker.extensions import db
 
 PASSWORD = "correct horse battery staple"
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+
+# ---- which database -----------------------------------------------------------------
+
+
+def pytest_addoption(parser):
+    default = os.environ.get("TRACKER_TEST_DB") or (
+        POSTGRESQL if os.environ.get("TRACKER_TEST_DATABASE_URL") else SQLITE)
+    parser.addoption("--db", choices=(SQLITE, POSTGRESQL), default=default,
+                     help="database the tests run on (default from TRACKER_TEST_DB, else "
+                          "sqlite): postgresql starts a throwaway cluster, or uses the "
+                          "server in TRACKER_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config):
+    return f"database: {config.getoption('--db')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    selected = config.getoption("--db")
+    for item in items:
+        for backend in (SQLITE, POSTGRESQL):
+            marker = item.get_closest_marker(f"{backend}_only")
+            if marker and selected != backend:
+                reason = marker.args[0] if marker.args else "needs " + backend
+                item.add_marker(pytest.mark.skip(reason=f"{backend} only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def database_kind(pytestconfig) -> str:
+    return pytestconfig.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(database_kind):
+    """The PostgreSQL server of the session. A cluster that cannot start is an error,
+    never a skip: a run asked for PostgreSQL must run on it."""
+    from tests.postgres import Server
+
+    assert database_kind == POSTGRESQL, "a PostgreSQL-only fixture in a SQLite run"
+    server = Server.from_environment()
+    yield server
+    server.close()
+
+
+def build_schema(url: str) -> None:
+    """Create every table in the (PostgreSQL template) database at `url`, then let go of
+    it: a template database must have no connections when it is copied."""
+    with tempfile.TemporaryDirectory() as instance, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TRACKER_INSTANCE_PATH", instance)
+        schema_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "schema"})
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+def fresh_database(request, folder: Path, empty: bool = False) -> str:
+    """The URL of a new database of the selected kind, dropped when `request`'s scope
+    ends. SQLite: a file in `folder` (not yet created). PostgreSQL: a copy of the schema
+    template, or with empty=True a database without tables (to run the migrations)."""
+    if request.config.getoption("--db") == SQLITE:
+        return f"sqlite:///{folder / 'tracker.db'}"
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database(build_schema, empty=empty)
+    request.addfinalizer(lambda: server.drop_database(name))
+    return server.url(name)
 
 
 @pytest.fixture
-def app_config(tmp_path):
+def database_url(request, tmp_path) -> str:
+    return fresh_database(request, tmp_path)
+
+
+@pytest.fixture
+def database_files(request, database_kind, database_url):
+    """database_files(shared_log=True) -> the files that hold the test's database now.
+    SQLite: the file, its WAL and journal. PostgreSQL (the throwaway cluster, after a
+    checkpoint): the database's folder and, with shared_log, the cluster's write-ahead
+    log, which the tracker cannot erase. Skips on an external server, whose files are
+    elsewhere."""
+    database = make_url(database_url).database
+    if database_kind == SQLITE:
+        path = Path(database)
+        return lambda shared_log=True: [p for p in path.parent.glob(path.name + "*")
+                                        if p.is_file()]
+    server = request.getfixturevalue("postgres_server")
+    if server.cluster is None:
+        pytest.skip("the files of an external PostgreSQL server are not readable here")
+    return lambda shared_log=True: server.files_of(database, shared_log)
+
+
+# ---- the app --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(database_url):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         # Many tests sign in from one address; tests/test_rate_limits.py turns it on.
         "RATELIMIT_ENABLED": False,

@@ -152,9 +152,18 @@ def audit_down(login_as):
     """A signed-in planner, and an audit table that refuses "event.create" rows, as a
     full disk or a lock would."""
     login_as(Role.PLANNER)
-    db.session.execute(text(
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_record "
-        "WHEN NEW.action = 'event.create' BEGIN SELECT RAISE(ABORT, 'audit down'); END"))
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_record "
+            "WHEN NEW.action = 'event.create' BEGIN SELECT RAISE(ABORT, 'audit down'); END"))
+    else:  # PostgreSQL: the same refusal, raised as an integrity violation (SQLSTATE 23000)
+        db.session.execute(text(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'audit down' USING ERRCODE = 'integrity_constraint_violation';"
+            " END $$"))
+        db.session.execute(text(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_record FOR EACH ROW "
+            "WHEN (NEW.action = 'event.create') EXECUTE FUNCTION refuse_audit()"))
     db.session.commit()
 
 

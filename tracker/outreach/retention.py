@@ -80,14 +80,20 @@ def scrub_storage() -> None:
     """After the purge is committed, make sure the erased values are gone from the
     database file too. SQLite runs with secure_delete (freed space is zeroed); the
     checkpoint copies the new pages into the main file and empties the write-ahead log,
-    which still holds the old page images."""
+    which still holds the old page images. PostgreSQL: see below; its write-ahead log
+    keeps the old values until the server recycles the segment (README, PostgreSQL)."""
     if db.engine.dialect.name == "sqlite":
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     elif db.engine.dialect.name == "postgresql":
-        # Old row versions stay in the table file until vacuumed.
+        # Old row versions stay in the table file after the UPDATE, and a plain VACUUM
+        # only marks their space free: the bytes remain. VACUUM FULL writes the live rows
+        # to a new file and deletes the old one. It locks the table while it runs (a small
+        # table: moments); rather than queue every reader behind a long transaction, give
+        # up after a few seconds and scrub again at the next purge.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM outreach_contact"))
+            conn.execute(text("SET lock_timeout = '5s'"))
+            conn.execute(text("VACUUM FULL outreach_contact"))
 
 
 def place_hold(actor: User, contact: OutreachContact, reason: str, expires_on: date | None,
