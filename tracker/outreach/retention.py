@@ -93,7 +93,10 @@ def scrub_storage() -> None:
         # up after a few seconds and scrub again at the next purge.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("SET lock_timeout = '5s'"))
-            conn.execute(text("VACUUM FULL outreach_contact"))
+            try:
+                conn.execute(text("VACUUM FULL outreach_contact"))
+            finally:  # the connection goes back to the pool: no timeout for others
+                conn.execute(text("RESET lock_timeout"))
 
 
 def place_hold(actor: User, contact: OutreachContact, reason: str, expires_on: date | None,
