@@ -61,7 +61,8 @@ class FeedCache(Base):
         ForeignKey("calendar_feed.id", ondelete="CASCADE"), primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger)
     # The rendering also depends on the settings (zone, refresh, base URL ...).
-    settings_key: Mapped[str] = mapped_column(String(64), default="")
+    # The server default is the one migration e3c16047b6cf gave rows cached before it.
+    settings_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # The content also changes with time alone (a cancelled event leaves the feed after
     # the configured period): the rendering is good until then.
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
