@@ -18,6 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from tests.conftest import fresh_database
 from tracker import create_app
 from tracker.config import DefaultConfig
 from tracker.demo import DEMO_PASSWORD
@@ -43,9 +44,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The real app (CSRF on) on a file database seeded by the `seed-demo` command."""
+def live_app(request, tmp_path_factory):
+    """The real app (CSRF on) on a database of the selected kind (`--db`), seeded by the
+    `seed-demo` command."""
     root = tmp_path_factory.mktemp("live")
+    database_url = fresh_database(request, root)
     # create_app reads TRACKER_INSTANCE_PATH once; restore the environment right after so
     # the rest of the session (including other test directories) never sees it.
     with pytest.MonkeyPatch.context() as mp:
@@ -53,7 +56,7 @@ def live_app(tmp_path_factory):
         app = create_app({
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tracker.db'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             # Every browser test signs in from 127.0.0.1 within minutes of the others.
             "RATELIMIT_ENABLED": False,
         })
