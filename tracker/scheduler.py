@@ -84,6 +84,9 @@ def scheduler_command():
     """Run the periodic jobs (reminders, retention purge) until stopped. Run exactly
     one per installation."""
     app = current_app._get_current_object()
+    # What each job did ("3 reminders sent, 0 to retry") goes to the service's log
+    # through the app's log handler (tracker.scheduler logs under the app's logger).
+    app.logger.setLevel(logging.INFO)
     scheduler = build(app)
     click.echo("Scheduler running: " + ", ".join(
         f"{job.id} every {job.trigger.interval}" for job in scheduler.get_jobs()))
