@@ -140,14 +140,28 @@ def bump_generation() -> None:
         db.session.flush()
 
 
+def _fresh(cache: FeedCache | None, generation: int, settings_key: str,
+           now: datetime) -> bool:
+    return cache is not None and cache.generation == generation and (
+        cache.settings_key == settings_key) and (
+        cache.valid_until is None or now < cache.valid_until)
+
+
 def cached_feed(feed: CalendarFeed, now: datetime, settings: FeedSettings) -> FeedCache:
     """The feed's rendering: from the cache when nothing has changed, else rebuilt."""
-    generation = current_generation()
     settings_key = settings.fingerprint()
     cache = db.session.get(FeedCache, feed.id)
-    if cache is not None and cache.generation == generation and (
-            cache.settings_key == settings_key) and (
-            cache.valid_until is None or now < cache.valid_until):
+    if _fresh(cache, current_generation(), settings_key, now):
+        return cache
+    # Rebuild under the feed row's lock. Web workers fetching the same feed at once
+    # would otherwise each insert the first rendering (a duplicate key) or overwrite a
+    # newer one (Last-Modified going back). Whoever waited looks again: the rendering
+    # the other worker just committed is usually fresh. (SQLite serialises writers.)
+    db.session.execute(select(CalendarFeed.id).where(CalendarFeed.id == feed.id)
+                       .with_for_update())
+    cache = db.session.get(FeedCache, feed.id, populate_existing=True)
+    generation = current_generation()
+    if _fresh(cache, generation, settings_key, now):
         return cache
     events, valid_until = feed_events(feed, now, settings)
     body = render(feed, events, settings)
