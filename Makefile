@@ -6,7 +6,8 @@ FLASK := $(VENV)/bin/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test chromium lint
+.PHONY: run test install install-test chromium lint test-postgres install-postgres \
+	postgres-server
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -45,3 +46,17 @@ lint: install-test
 
 test: install-test chromium lint
 	$(VENV)/bin/pytest
+
+# The same suite on PostgreSQL: the tests start a throwaway cluster with Debian's server
+# binaries (installed here if missing), or use TRACKER_TEST_DATABASE_URL when it is set.
+install-postgres: install-test
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
+
+postgres-server:
+	@[ -n "$$TRACKER_TEST_DATABASE_URL" ] || command -v pg_ctl >/dev/null 2>&1 \
+	  || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql; }
+
+test-postgres: install-postgres chromium postgres-server
+	$(VENV)/bin/pytest --db=postgresql
