@@ -63,6 +63,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.calendar import models as _calendar  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
+    from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.checklist.views import bp as checklist_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.events.views import bp as events_bp
+    from tracker.operations.views import bp as operations_bp
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
@@ -104,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp):
+                      reminders_bp, operations_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)

@@ -50,6 +50,11 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "tracker@localhost"
 
+    # The scheduler process writes a heartbeat this often; /healthz answers 503 when the
+    # last one is older than HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS (None: three intervals).
+    SCHEDULER_HEARTBEAT_SECONDS = 30
+    HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS: int | None = None
+
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
     INACTIVE_ACCOUNT_CHECK_MINUTES = 60
