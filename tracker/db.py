@@ -102,5 +102,7 @@ def lock_for_write(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
-    if not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:
+        # Issued on the driver connection, as the driver issues its own implicit BEGIN.
+        driver.execute("BEGIN IMMEDIATE")
