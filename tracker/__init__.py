@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.config import DefaultConfig
-from tracker.deploy import refuse_unsafe_production
+from tracker.deploy import apply_production_defaults, refuse_unsafe_production
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,7 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
-    if app.config.get("PRODUCTION"):
-        app.config["SESSION_COOKIE_SECURE"] = True
+    apply_production_defaults(app.config)
     refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
 
 
@@ -118,15 +117,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_web_hooks(app: Flask) -> None:
-    from tracker import logging_filters, templating
+    from tracker import logging_filters, logs, templating
     from tracker.accounts import access
     from tracker.audit.context import Origin, set_origin
     from tracker.errors import register_error_handlers
 
-    @app.before_request
     def _set_origin():
         set_origin(Origin(source_address=request.remote_addr or "unknown"))
 
+    logs.install(app)
+    # Before every other hook (the rate limiter may answer first): each response, even a
+    # refusal, logs and audits under its own request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _set_origin)
     access.install(app)
     logging_filters.install(app.logger)
     register_error_handlers(app)

@@ -55,6 +55,11 @@ class DefaultConfig:
     SCHEDULER_HEARTBEAT_SECONDS = 30
     HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS: int | None = None
 
+    # Log lines on standard error: "json" (one object per line, for a log collector) or
+    # "text". None: json when PRODUCTION is on, text otherwise (tracker/deploy.py).
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
+
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
     INACTIVE_ACCOUNT_CHECK_MINUTES = 60

@@ -10,6 +10,16 @@ class UnsafeConfiguration(RuntimeError):
     pass
 
 
+def apply_production_defaults(config) -> None:
+    """What the production switch turns on: secure cookies, and JSON log lines for the
+    log collector unless LOG_FORMAT says otherwise."""
+    production = bool(config.get("PRODUCTION"))
+    if production:
+        config["SESSION_COOKIE_SECURE"] = True
+    if config.get("LOG_FORMAT") is None:
+        config["LOG_FORMAT"] = "json" if production else "text"
+
+
 def refuse_unsafe_production(app: Flask, secret_was_configured: bool) -> None:
     """With PRODUCTION on, debug mode or a secret key that was not configured stops the
     app at start-up rather than running exposed."""
