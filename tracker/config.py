@@ -60,6 +60,10 @@ class DefaultConfig:
     LOG_FORMAT: str | None = None
     LOG_LEVEL = "INFO"
 
+    # `flask --app tracker backup` writes here unless given a destination.
+    # None: <instance>/backups.
+    BACKUP_FOLDER: str | None = None
+
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
     INACTIVE_ACCOUNT_CHECK_MINUTES = 60
