@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.config import DefaultConfig
-from tracker.deploy import apply_production_defaults, refuse_unsafe_production
+from tracker.deploy import apply_production_defaults, refuse_unsafe_production, trust_proxies
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     _configure(app, config)
+    trust_proxies(app)
     _bind_extensions(app)
     _register_blueprints(app)
     _register_web_hooks(app)

@@ -55,6 +55,12 @@ class DefaultConfig:
     SCHEDULER_HEARTBEAT_SECONDS = 30
     HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS: int | None = None
 
+    # Reverse proxies in front of the tracker (e.g. 1 for nginx in front of gunicorn):
+    # the address and scheme they pass in X-Forwarded-For/-Proto are then taken as the
+    # client's, for the audit trail and the rate limits. 0 trusts no such header; a
+    # number higher than the real one lets clients choose the address that is recorded.
+    PROXY_COUNT = 0
+
     # Log lines on standard error: "json" (one object per line, for a log collector) or
     # "text". None: json when PRODUCTION is on, text otherwise (tracker/deploy.py).
     LOG_FORMAT: str | None = None
