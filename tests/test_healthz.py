@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tracker import create_app, scheduler
 from tracker.audit.models import AuditRecord
 from tracker.db import utcnow
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.operations import health
 from tracker.operations.models import SchedulerHeartbeat
 
@@ -98,8 +98,12 @@ def test_public_unaudited_and_cookie_free(client):
 class TestUnderADefaultRateLimit:
     @pytest.fixture
     def app_config(self, app_config):
-        # A limit on every route, so the exemption is what keeps probes answered.
-        return {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "3 per minute"}
+        # A limit on every route, so the exemption is what keeps probes answered. The
+        # limiter is one object per process and keeps the first default it is given:
+        # start from, and give back, the tracker's own setting (no default limit).
+        limiter.limit_manager.set_default_limits([])
+        yield {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "3 per minute"}
+        limiter.limit_manager.set_default_limits([])
 
     def test_probes_are_not_rate_limited(self, client):
         _beat(seconds_ago=0)

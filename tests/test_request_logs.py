@@ -15,7 +15,7 @@ from tracker.accounts.access import public
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.calendar import feeds
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 
 
 @pytest.fixture
@@ -130,8 +130,12 @@ class TestRefusedBeforeTheView:
 
     @pytest.fixture
     def app_config(self, app_config):
-        return {**app_config, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": True,
-                "RATELIMIT_DEFAULT": "1 per minute"}
+        # The limiter keeps the first default limit it is given, process-wide: start
+        # from, and give back, the tracker's own setting (none).
+        limiter.limit_manager.set_default_limits([])
+        yield {**app_config, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": True,
+               "RATELIMIT_DEFAULT": "1 per minute"}
+        limiter.limit_manager.set_default_limits([])
 
     def test_each_refusal_logs_its_own_request_id(self, client, output):
         responses = [client.get("/login"), client.post("/login", data={}),
