@@ -112,8 +112,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reminders.event_offsets", "POST"): signed_in(302, Role.PLANNER),
     ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
     ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
+    # Public health probe, never audited; 503 here because no scheduler runs in this test
+    # (tests/test_healthz.py covers the 200).
+    ("operations.healthz", "GET"): everyone(503),
 }
-PUBLIC = {"static", "accounts.login", "calendar.feed"}
+PUBLIC = {"static", "accounts.login", "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
                 "calendar.download", "calendar.feed_fetch"]
 

@@ -2,9 +2,14 @@
 check-deploy reports unsafe settings."""
 
 import pytest
+from sqlalchemy import select
 
+from tests.conftest import login
 from tracker import create_app
+from tracker.accounts.roles import Role
+from tracker.audit.models import AuditRecord
 from tracker.deploy import UnsafeConfiguration
+from tracker.extensions import db
 
 
 @pytest.fixture
@@ -53,3 +58,34 @@ def test_check_deploy_passes_a_hardened_setup(instance):
     result = app.test_cli_runner().invoke(args=["check-deploy"])
     assert result.exit_code == 0, result.output
     assert "No unsafe production settings" in result.output
+
+
+# --- behind a reverse proxy --------------------------------------------------------------
+
+
+def _denied_from(app, make_user, forwarded_for: str) -> str:
+    """A liaison signed in through the proxy at 10.0.0.2 is refused an admin page: the
+    source address the refusal was audited with."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+    login(client, make_user(Role.LIAISON))
+    assert client.get("/admin/users").status_code == 403
+    return db.session.scalars(select(AuditRecord.source_address)
+                              .where(AuditRecord.action == "access.denied")).one()
+
+
+def test_forwarded_headers_are_ignored_by_default(app, make_user):
+    assert _denied_from(app, make_user, "203.0.113.7") == "10.0.0.2"
+
+
+class TestBehindOneProxy:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "PROXY_COUNT": 1}
+
+    def test_the_client_address_is_audited(self, app, make_user):
+        assert _denied_from(app, make_user, "203.0.113.7") == "203.0.113.7"
+
+    def test_a_client_cannot_choose_its_address(self, app, make_user):
+        # The client sent "X-Forwarded-For: 192.0.2.1"; the proxy appended what it saw.
+        assert _denied_from(app, make_user, "192.0.2.1, 203.0.113.7") == "203.0.113.7"

@@ -306,7 +306,8 @@ def _registered(sched):
                      job.trigger.interval) for job in sched.get_jobs()}
 
 
-EXPECTED_JOBS = {"reminders-dispatch": (3600, True, 1, timedelta(seconds=60)),
+EXPECTED_JOBS = {"scheduler-heartbeat": (3600, True, 1, timedelta(seconds=30)),
+                 "reminders-dispatch": (3600, True, 1, timedelta(seconds=60)),
                  "retention-purge": (3600, True, 1, timedelta(minutes=60)),
                  "inactive-accounts": (3600, True, 1, timedelta(minutes=60))}
 

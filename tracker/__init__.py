@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tracker.config import DefaultConfig
-from tracker.deploy import refuse_unsafe_production
+from tracker.deploy import apply_production_defaults, refuse_unsafe_production, trust_proxies
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     _configure(app, config)
+    trust_proxies(app)
     _bind_extensions(app)
     _register_blueprints(app)
     _register_web_hooks(app)
@@ -43,8 +44,7 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
-    if app.config.get("PRODUCTION"):
-        app.config["SESSION_COOKIE_SECURE"] = True
+    apply_production_defaults(app.config)
     refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
 
 
@@ -63,6 +63,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.calendar import models as _calendar  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
+    from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.checklist.views import bp as checklist_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.events.views import bp as events_bp
+    from tracker.operations.views import bp as operations_bp
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
@@ -104,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp):
+                      reminders_bp, operations_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)
@@ -116,15 +118,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_web_hooks(app: Flask) -> None:
-    from tracker import logging_filters, templating
+    from tracker import logging_filters, logs, templating
     from tracker.accounts import access
     from tracker.audit.context import Origin, set_origin
     from tracker.errors import register_error_handlers
 
-    @app.before_request
     def _set_origin():
         set_origin(Origin(source_address=request.remote_addr or "unknown"))
 
+    logs.install(app)
+    # Before every other hook (the rate limiter may answer first): each response, even a
+    # refusal, logs and audits under its own request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _set_origin)
     access.install(app)
     logging_filters.install(app.logger)
     register_error_handlers(app)
@@ -159,11 +164,12 @@ def _register_cli(app: Flask) -> None:
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import seed_demo_command
     from tracker.deploy import check_deploy_command
+    from tracker.operations.cli import backup_command
     from tracker.outreach.cli import retention_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
 
     for command in (create_user_command, seed_demo_command, retention_cli,
                     scheduler_command, feeds_cli, reminders_cli, audit_cli,
-                    check_deploy_command):
+                    check_deploy_command, backup_command):
         app.cli.add_command(command)

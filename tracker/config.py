@@ -50,6 +50,26 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "tracker@localhost"
 
+    # The scheduler process writes a heartbeat this often; /healthz answers 503 when the
+    # last one is older than HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS (None: three intervals).
+    SCHEDULER_HEARTBEAT_SECONDS = 30
+    HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS: int | None = None
+
+    # Reverse proxies in front of the tracker (e.g. 1 for nginx in front of gunicorn):
+    # the address and scheme they pass in X-Forwarded-For/-Proto are then taken as the
+    # client's, for the audit trail and the rate limits. 0 trusts no such header; a
+    # number higher than the real one lets clients choose the address that is recorded.
+    PROXY_COUNT = 0
+
+    # Log lines on standard error: "json" (one object per line, for a log collector) or
+    # "text". None: json when PRODUCTION is on, text otherwise (tracker/deploy.py).
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
+
+    # `flask --app tracker backup` writes here unless given a destination.
+    # None: <instance>/backups.
+    BACKUP_FOLDER: str | None = None
+
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
     INACTIVE_ACCOUNT_CHECK_MINUTES = 60

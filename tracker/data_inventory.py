@@ -12,12 +12,14 @@ Kinds:
   audit      - the audit trail (no personal values are copied into it)
   reference  - configuration and guidance content
   key        - identifiers and links between rows
+  operations - the application's own health signals (no one's data)
 
 No column records anyone's views, beliefs, religion, associations or affiliations, nor a
 list of participants.
 """
 
 R, S, P, A, C, K = "record", "staff", "personal", "audit", "reference", "key"
+OPS = "operations"
 
 INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     "audit_chain_head": {
@@ -179,4 +181,8 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "event_reminder_offsets": {"event_id": (K, "event"), "days": (R, "reminder offsets")},
     "user_reminder_offsets": {"user_id": (K, "user"), "days": (S, "reminder offsets")},
+    "scheduler_heartbeat": {
+        "id": (K, "single row"),
+        "beat_at": (OPS, "last sign of life of the scheduler process, for /healthz"),
+    },
 }

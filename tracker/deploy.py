@@ -4,10 +4,29 @@ to list what a reviewer would flag before go-live."""
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class UnsafeConfiguration(RuntimeError):
     pass
+
+
+def apply_production_defaults(config) -> None:
+    """What the production switch turns on: secure cookies, and JSON log lines for the
+    log collector unless LOG_FORMAT says otherwise."""
+    production = bool(config.get("PRODUCTION"))
+    if production:
+        config["SESSION_COOKIE_SECURE"] = True
+    if config.get("LOG_FORMAT") is None:
+        config["LOG_FORMAT"] = "json" if production else "text"
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    headers they set (werkzeug's ProxyFix reads only that many hops from the right)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def refuse_unsafe_production(app: Flask, secret_was_configured: bool) -> None:

@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from tracker.audit import services as audit
 from tracker.audit.context import Origin, set_origin
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -45,8 +46,19 @@ def disable_inactive_accounts() -> str:
     return f"{len(disabled)} inactive accounts deactivated"
 
 
-#: name -> (job, config key holding its interval in seconds or minutes, unit)
-JOBS: dict[str, tuple[Callable[[], str], str, str]] = {
+def heartbeat() -> None:
+    """Tell /healthz this process is alive. Returns nothing: a log line every 30 seconds
+    would drown the others."""
+    from tracker.operations.health import beat
+
+    beat(utcnow())
+    db.session.commit()
+
+
+#: name -> (job, config key holding its interval in seconds or minutes, unit). A job
+#: returns its one-line summary for the log, or None when there is nothing to say.
+JOBS: dict[str, tuple[Callable[[], str | None], str, str]] = {
+    "scheduler-heartbeat": (heartbeat, "SCHEDULER_HEARTBEAT_SECONDS", "seconds"),
     "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES", "minutes"),
     "reminders-dispatch": (dispatch_reminders, "REMINDER_DISPATCH_INTERVAL_SECONDS",
                            "seconds"),
@@ -61,7 +73,9 @@ def run_job(app: Flask, name: str) -> None:
     with app.app_context():
         set_origin(Origin(source_address=f"scheduler:{name}"))
         try:
-            log.info("job %s: %s", name, job())
+            summary = job()
+            if summary:
+                log.info("job %s: %s", name, summary)
         except Exception:
             db.session.rollback()
             log.exception("job %s failed; it runs again at its next interval", name)
@@ -78,6 +92,15 @@ def build(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
     return scheduler
 
 
+def record_start(scheduler: BaseScheduler) -> None:
+    """A start is audited, so the trail shows when reminders and purges resumed after a
+    gap; the heartbeats are not (tracker/operations/health.py)."""
+    set_origin(Origin(source_address="cli:scheduler"))
+    audit.record(None, "scheduler.start", "scheduler",
+                 changes={"jobs": sorted(job.id for job in scheduler.get_jobs())})
+    db.session.commit()
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -87,7 +110,11 @@ def scheduler_command():
     # What each job did ("3 reminders sent, 0 to retry") goes to the service's log
     # through the app's log handler (tracker.scheduler logs under the app's logger).
     app.logger.setLevel(logging.INFO)
+    # APScheduler logs two INFO lines per run: 5,760 a day for the heartbeat alone. Missed
+    # runs (WARNING) still show; each job logs its own summary and failures.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = build(app)
+    record_start(scheduler)
     click.echo("Scheduler running: " + ", ".join(
         f"{job.id} every {job.trigger.interval}" for job in scheduler.get_jobs()))
     try:

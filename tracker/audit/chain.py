@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tracker.audit.models import AuditChainHead, AuditRecord
+from tracker.db import lock_for_write
 from tracker.extensions import db
 
 GENESIS = "0" * 64
@@ -27,8 +28,10 @@ def link(prev_hash: str, row: AuditRecord) -> str:
 
 
 def locked_head() -> AuditChainHead:
-    """The chain head, locked until the transaction ends (PostgreSQL: row lock; SQLite
-    serialises writers anyway)."""
+    """The chain head, locked until the transaction ends: a row lock on PostgreSQL, the
+    write lock on SQLite (taken before the read, or two writers could chain onto the
+    same head and fork the trail)."""
+    lock_for_write(db.session)
     head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1)
                              .with_for_update())
     if head is None:

@@ -28,3 +28,9 @@ def current_origin() -> Origin:
         origin = Origin(source_address="local")
         _current.set(origin)
     return origin
+
+
+def current_request_id() -> str | None:
+    """The request id of the unit of work under way, without starting one (log lines)."""
+    origin = _current.get()
+    return None if origin is None else origin.request_id

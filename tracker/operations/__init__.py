@@ -1,0 +1,1 @@
+"""Running the tracker: the scheduler heartbeat, the health probe and backups."""

@@ -1,0 +1,88 @@
+"""The scheduler heartbeat and what /healthz reports.
+
+Neither the heartbeat nor a probe writes an audit record: they are liveness signals that
+repeat every few seconds, not actions by anyone, and would bury the trail's real records.
+The scheduler's start is audited instead (tracker/scheduler.py)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.extensions import db
+from tracker.operations.models import SchedulerHeartbeat
+
+log = logging.getLogger(__name__)
+HEARTBEAT_ID = 1
+
+
+def beat(now: datetime) -> None:
+    """Record that the scheduler process is alive (the caller commits)."""
+    row = db.session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+    if row is None:
+        db.session.add(SchedulerHeartbeat(id=HEARTBEAT_ID, beat_at=now))
+    else:
+        row.beat_at = now
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Health:
+    now: datetime
+    max_age: timedelta
+    database_ok: bool
+    last_heartbeat: datetime | None = None
+
+    @property
+    def heartbeat_age(self) -> timedelta | None:
+        return None if self.last_heartbeat is None else self.now - self.last_heartbeat
+
+    @property
+    def scheduler_ok(self) -> bool:
+        age = self.heartbeat_age
+        return age is not None and age <= self.max_age
+
+    @property
+    def ok(self) -> bool:
+        return self.database_ok and self.scheduler_ok
+
+    def as_dict(self) -> dict:
+        """Only states and times: no versions, hosts, paths or error texts."""
+        age = self.heartbeat_age
+        return {
+            "status": "ok" if self.ok else "degraded",
+            "database": "ok" if self.database_ok else "unreachable",
+            "scheduler": {
+                "last_heartbeat": (None if self.last_heartbeat is None
+                                   else self.last_heartbeat.isoformat(timespec="seconds")),
+                "age_seconds": None if age is None else int(age.total_seconds()),
+                "max_age_seconds": int(self.max_age.total_seconds()),
+            },
+        }
+
+
+def check(now: datetime, max_age: timedelta) -> Health:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        # The error text can name hosts and users: the class is enough to start from.
+        log.warning("health check: database unreachable (%s)", type(error).__name__)
+        return Health(now, max_age, database_ok=False)
+    try:
+        last = db.session.scalar(select(SchedulerHeartbeat.beat_at)
+                                 .where(SchedulerHeartbeat.id == HEARTBEAT_ID))
+    except SQLAlchemyError as error:  # e.g. migrations not applied yet
+        db.session.rollback()
+        log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
+        last = None
+    return Health(now, max_age, database_ok=True, last_heartbeat=last)
+
+
+def max_heartbeat_age(config) -> timedelta:
+    configured = config.get("HEALTHZ_HEARTBEAT_MAX_AGE_SECONDS")
+    if configured is None:
+        configured = 3 * config["SCHEDULER_HEARTBEAT_SECONDS"]
+    return timedelta(seconds=configured)

@@ -1,0 +1,23 @@
+"""GET /healthz for load balancers and monitoring."""
+
+from flask import Blueprint, current_app, jsonify
+
+from tracker.accounts.access import public
+from tracker.db import utcnow
+from tracker.extensions import limiter
+from tracker.operations import health
+
+bp = Blueprint("operations", __name__)
+
+
+@bp.get("/healthz")
+@limiter.exempt  # probes come every few seconds from the same addresses
+@public
+def healthz():
+    """200 when the database answers and the scheduler beat recently, else 503. Not
+    audited: see tracker/operations/health.py."""
+    report = health.check(utcnow(), health.max_heartbeat_age(current_app.config))
+    response = jsonify(report.as_dict())
+    response.status_code = 200 if report.ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
