@@ -12,12 +12,14 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from flask import g
 from sqlalchemy.engine import make_url
 
 from tracker import create_app
+from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.events import services as events
@@ -138,7 +140,8 @@ def app(app_config, tmp_path, monkeypatch):
     app = create_app(app_config)
     # The test keeps one app context open, so flask.g (where Flask-Login caches the
     # user) would outlive each request: drop it as a real request would.
-    app.teardown_request(lambda _exc: g.pop("_login_user", None))
+    # So would Flask-WTF's per-request CSRF token cache.
+    app.teardown_request(lambda _exc: [g.pop(k, None) for k in ("_login_user", "csrf_token")])
     with app.app_context():
         db.create_all()
         yield app
@@ -168,9 +171,11 @@ _sequence = itertools.count(1)
 
 @pytest.fixture
 def make_user(app):
-    """make_user(Role.PLANNER, ...) -> a committed, active user with PASSWORD."""
+    """make_user(Role.PLANNER, ...) -> a committed, active user with PASSWORD and an
+    authenticator already set up (enrolled=False: one who has never signed in)."""
 
-    def make(*roles: Role, email: str | None = None, name: str | None = None):
+    def make(*roles: Role, email: str | None = None, name: str | None = None,
+             enrolled: bool = True):
         n = next(_sequence)
         user = accounts.create_user(
             None,
@@ -180,6 +185,9 @@ def make_user(app):
             password=PASSWORD,
             now=NOW,
         )
+        if enrolled:
+            mfa.begin_enrolment(user)
+            user.totp_enrolled_at = NOW
         db.session.commit()
         return user
 
@@ -220,8 +228,42 @@ def make_event(make_user, event_data):
     return make
 
 
+class TotpClock:
+    """The time TOTP codes are checked at, moved on by a step per code, so a test can sign
+    the same user in again at once (a real code works once per 30-second step)."""
+
+    def __init__(self, start: float = NOW.timestamp()):
+        self.now = start
+
+    def advance(self, seconds: float = 30) -> float:
+        self.now += seconds
+        return self.now
+
+
+_clock = TotpClock()
+
+
+@pytest.fixture(autouse=True)
+def totp_clock(monkeypatch):
+    global _clock
+    _clock = TotpClock()
+    monkeypatch.setattr("tracker.accounts.mfa.totp_clock", lambda: _clock.now)
+    return _clock
+
+
+def current_code(user, clock: TotpClock) -> str:
+    """The next code the user's authenticator would show."""
+    return pyotp.TOTP(user.totp_secret).at(clock.advance())
+
+
 def login(client, user, password=PASSWORD):
-    response = client.post("/login", data={"email": user.email, "password": password})
+    """Both sign-in steps, as a browser would: password (with the system-use notice
+    acknowledged), then a fresh authenticator code."""
+    response = client.post("/login", data={"email": user.email, "password": password,
+                                           "acknowledge": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == "/login/code", response.headers["Location"]
+    response = client.post("/login/code", data={"code": current_code(user, _clock)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 

@@ -48,6 +48,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public: the form for anonymous users; signed-in users are sent to the dashboard.
     ("accounts.login", "GET"): {**everyone(302), ANON: 200},
     ("accounts.login", "POST"): everyone(302),
+    # The second step: without a password step just passed in this browser, everyone is
+    # sent back to /login (tests/test_sign_in.py covers the step itself).
+    ("accounts.login_code", "GET"): everyone(302),
+    ("accounts.login_code", "POST"): everyone(302),
+    ("accounts.login_enrol", "GET"): everyone(302),
+    ("accounts.login_enrol", "POST"): everyone(302),
+    ("account.security", "GET"): signed_in(200),
+    ("account.change_password", "POST"): signed_in(302),
+    ("account.recovery_codes", "POST"): signed_in(200),  # shows the new codes once
     ("accounts.logout", "POST"): signed_in(302),
     ("dashboard.index", "GET"): signed_in(200),
     ("events.index", "GET"): signed_in(200),
@@ -64,6 +73,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.user_create", "POST"): signed_in(302, Role.ADMIN),
     ("accounts.user_edit", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_edit", "POST"): signed_in(302, Role.ADMIN),
+    ("accounts.user_unlock", "POST"): signed_in(302, Role.ADMIN),
+    ("accounts.user_reset_factor", "POST"): signed_in(302, Role.ADMIN),
+    ("accounts.user_reset_password", "POST"): signed_in(302, Role.ADMIN),
     ("checklist.overview", "GET"): signed_in(200),
     ("checklist.summary", "GET"): signed_in(200),
     # Step 1 of the pre-event stage is a planner's item: only planners answer it.
@@ -116,7 +128,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # (tests/test_healthz.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
 }
-PUBLIC = {"static", "accounts.login", "calendar.feed", "operations.healthz"}
+PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",
+          "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
                 "calendar.download", "calendar.feed_fetch"]
 
@@ -155,7 +168,10 @@ def _contact_form() -> dict:
 def _body(endpoint: str, owner) -> dict:
     """A valid form for the cell, so allowed roles show the success status."""
     bodies = {
-        "accounts.login": {"email": owner.email, "password": PASSWORD},
+        "accounts.login": {"email": owner.email, "password": PASSWORD, "acknowledge": "y"},
+        "account.change_password": {"current_password": PASSWORD,
+                                    "new_password": "another long passphrase"},
+        "accounts.user_reset_password": {"password": "temporary passphrase 42"},
         "events.create": _event_form(owner.id),
         "events.edit": _event_form(owner.id),
         # Cancelling a draft is open to both planners and leadership.
@@ -282,7 +298,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     location = response.headers.get("Location", "")
     if expected == 302 and role == ANON and endpoint not in PUBLIC:
         assert location.startswith("/login?next="), location
-    elif expected == 302 and endpoint != "accounts.logout":
+    elif expected == 302 and endpoint not in PUBLIC | {"accounts.logout"}:
         # An admitted role must not be bounced to the login page.
         assert not location.startswith("/login"), location
     if expected == 403:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW, PASSWORD, login
 from tracker import create_app
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
@@ -119,9 +119,7 @@ def test_restore_drill_of_a_backup_taken_while_writing(app, runner, make_user, m
         assert db.session.scalars(select(AuditRecord).where(
             AuditRecord.action == "backup.create")).all() == []
         client = restored.test_client()
-        signed_in = client.post("/login", data={"email": planner.email,
-                                                "password": PASSWORD})
-        assert signed_in.status_code == 302
+        login(client, planner)  # both steps, against the restored accounts
         assert client.get("/events/").status_code == 200
         db.session.remove()
         db.engine.dispose()

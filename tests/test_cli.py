@@ -1,8 +1,9 @@
-"""The operator commands: create-user and seed-demo."""
+"""The operator commands: create-user, unlock-user, reset-factor, seed-demo, demo-code."""
 
+import pyotp
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests.conftest import NOW, PASSWORD
 from tracker.accounts import services as accounts
 from tracker.accounts.passwords import verify_password
 from tracker.accounts.roles import Role
@@ -49,7 +50,11 @@ def test_seed_demo_is_idempotent_and_prints_sign_in(runner):
     for email, _name, _roles in DEMO_USERS:
         assert email in first.output
     assert DEMO_PASSWORD in first.output
+    planner = accounts.find_by_email("planner@demo.example.com")
+    # The authenticator key is printed, and stays the same on a second run.
+    assert planner.has_factor and planner.totp_secret in first.output
     second = runner.invoke(args=["seed-demo"])
+    assert planner.totp_secret in second.output
     assert second.exit_code == 0
     assert db.session.scalar(select(func.count(Event.id))) == len(DEMO_EVENTS)
     planner = accounts.find_by_email("planner@demo.example.com")
@@ -58,3 +63,41 @@ def test_seed_demo_is_idempotent_and_prints_sign_in(runner):
     assert [e.kind for e in counter.related] == ["rally"]
     assert {e.status for e in db.session.scalars(select(Event))} >= {
         "draft", "planning", "plan_approved", "concluded"}
+
+
+def test_demo_code_prints_the_current_code_of_a_demo_account(app, runner, totp_clock):
+    runner.invoke(args=["seed-demo"])
+    planner = accounts.find_by_email("planner@demo.example.com")
+    result = runner.invoke(args=["demo-code", "planner@demo.example.com"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == pyotp.TOTP(planner.totp_secret).at(totp_clock.now)
+
+
+def test_demo_code_refuses_real_accounts_and_production(app, runner, make_user):
+    runner.invoke(args=["seed-demo"])
+    user = make_user(Role.PLANNER)
+    result = runner.invoke(args=["demo-code", user.email])
+    assert result.exit_code != 0 and "not a demo account" in result.output
+    app.config["PRODUCTION"] = True
+    result = runner.invoke(args=["demo-code", "planner@demo.example.com"])
+    assert result.exit_code != 0 and "refused with PRODUCTION on" in result.output
+
+
+def test_unlock_user_and_reset_factor_commands(runner, make_user):
+    user = make_user(Role.ADMIN)
+    user.locked_at = NOW
+    db.session.commit()
+    result = runner.invoke(args=["unlock-user", user.email])
+    assert result.exit_code == 0, result.output
+    assert user.locked_at is None
+    again = runner.invoke(args=["unlock-user", user.email])
+    assert again.exit_code != 0 and "not locked" in again.output
+    result = runner.invoke(args=["reset-factor", user.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert accounts.find_by_email(user.email).totp_secret is None
+    actions = db.session.scalars(select(AuditRecord.action).where(
+        AuditRecord.object_id == str(user.id))).all()
+    assert {"user.unlock", "user.mfa_reset"} <= set(actions)
+    missing = runner.invoke(args=["unlock-user", "nobody@agency.example.com"])
+    assert missing.exit_code != 0 and "No account" in missing.output

@@ -7,7 +7,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests import conftest
+from tests.conftest import PASSWORD, current_code
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
@@ -25,7 +26,11 @@ def _token(page: str) -> str:
 def _sign_in_with_token(client, user):
     token = _token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token})
+                                           "acknowledge": "y", "csrf_token": token})
+    assert response.status_code == 302
+    token = _token(client.get("/login/code").get_data(as_text=True))
+    response = client.post("/login/code", data={"code": current_code(user, conftest._clock),
+                                                "csrf_token": token})
     assert response.status_code == 302
 
 
@@ -43,7 +48,8 @@ def _post_routes(app):
 
 def test_login_without_token_is_refused(client, make_user):
     user = make_user()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "acknowledge": "y"})
     assert response.status_code == 400
     assert "Form expired" in response.get_data(as_text=True)
 

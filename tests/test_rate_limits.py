@@ -14,9 +14,10 @@ def app_config(app_config):
 def test_sign_in_attempts_are_limited(client, make_user):
     user = make_user()
     for _ in range(3):
-        assert client.post("/login", data={"email": user.email,
-                                           "password": "wrong"}).status_code == 400
-    refused = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert client.post("/login", data={"email": user.email, "password": "wrong",
+                                           "acknowledge": "y"}).status_code == 400
+    refused = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                          "acknowledge": "y"})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
     # Reading the page is not limited.
@@ -33,8 +34,10 @@ def test_limits_count_per_address(app, make_user):
     user = make_user()
     first, second = app.test_client(), app.test_client()
     for _ in range(3):
-        first.post("/login", data={"email": user.email, "password": "wrong"},
+        first.post("/login", data={"email": user.email, "password": "wrong",
+                                   "acknowledge": "y"},
                    environ_base={"REMOTE_ADDR": "198.51.100.1"})
-    ok = second.post("/login", data={"email": user.email, "password": PASSWORD},
+    ok = second.post("/login", data={"email": user.email, "password": PASSWORD,
+                                     "acknowledge": "y"},
                      environ_base={"REMOTE_ADDR": "198.51.100.2"})
     assert ok.status_code == 302

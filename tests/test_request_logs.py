@@ -57,7 +57,8 @@ def test_one_json_line_per_request_with_the_audit_request_id(client, make_user, 
         "planner_id": str(planner.id), "liaison_id": ""})
     assert created.status_code == 302
 
-    login_line, create_line = request_lines(output)
+    _password_line, login_line, create_line = request_lines(output)
+    assert login_line["path"] == "/login/code"
     assert {k: create_line[k] for k in ("level", "method", "path", "status", "user_id")} == {
         "level": "INFO", "method": "POST", "path": "/events/new", "status": 302,
         "user_id": planner.id}
@@ -79,13 +80,13 @@ def test_no_personal_data_query_string_or_password(client, make_user, output):
     login(client, user)
     client.get("/events/?title=Canarywood+March")
     client.post("/login", data={"email": "canary.person@agency.example.com",
-                                "password": "wrong canary password"})
+                                "password": "wrong canary password", "acknowledge": "y"})
     text = output.getvalue()
     assert json_lines(output)  # every line is a JSON object
     for secret in ("canary", "Canary", PASSWORD, "Canarywood"):
         assert secret not in text
-    assert [line["path"] for line in request_lines(output)] == ["/login", "/events/",
-                                                               "/login"]
+    assert [line["path"] for line in request_lines(output)] == [
+        "/login", "/login/code", "/events/", "/login"]
 
 
 def test_feed_tokens_are_cut_from_request_lines(client, make_user, output):

@@ -65,21 +65,6 @@ def test_duplicate_email_is_refused_case_insensitively(make_user):
                              roles=["planner"], password=PASSWORD, now=NOW)
 
 
-def test_authenticate_success_failure_and_inactive(make_user):
-    user = make_user()
-    assert services.authenticate(user.email, PASSWORD, NOW) == user
-    assert user.last_login_at == NOW
-    assert services.authenticate(user.email, "wrong password", NOW) is None
-    assert services.authenticate("nobody@agency.example.com", PASSWORD, NOW) is None
-    user.active = False
-    assert services.authenticate(user.email, PASSWORD, NOW) is None
-    outcomes = [r.outcome for r in _audit("auth.login")]
-    assert outcomes == ["success", "failure", "failure", "failure"]
-    unknown = _audit("auth.login")[2]
-    assert unknown.actor_id is None and unknown.actor_label == "anonymous"
-    assert "nobody" not in repr(vars(unknown))
-
-
 def test_role_change_is_audited_with_from_and_to(make_user):
     admin = make_user(Role.ADMIN)
     user = make_user(Role.PLANNER)

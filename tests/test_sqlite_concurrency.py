@@ -3,11 +3,13 @@ connection, and concurrent writers never show a user "database is locked"."""
 
 import threading
 
+import pyotp
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import NOW, PASSWORD
+from tracker.accounts import mfa
 from tracker.accounts.roles import Role
 from tracker.audit import chain
 from tracker.audit.models import AuditRecord
@@ -91,15 +93,19 @@ def test_eight_users_writing_at_once_see_no_locked_database(app, make_user):
     """Eight planners, each in a thread with its own client and database connection,
     create events and are refused an admin page (a refusal writes only an audit record)
     at the same time, on the app's file database."""
-    planners = [(u.id, u.email) for u in (make_user(Role.PLANNER) for _ in range(WRITERS))]
+    planners = [(u.id, u.email, u.totp_secret)
+                for u in (make_user(Role.PLANNER) for _ in range(WRITERS))]
     start = threading.Barrier(WRITERS)
     failures: list[str] = []
 
-    def planner_at_work(user_id: int, email: str) -> None:
+    def planner_at_work(user_id: int, email: str, secret: str) -> None:
         client = app.test_client()
         try:
-            assert client.post("/login", data={"email": email, "password": PASSWORD}
-                               ).status_code == 302
+            assert client.post("/login", data={"email": email, "password": PASSWORD,
+                                               "acknowledge": "y"}).status_code == 302
+            # Each planner's first code, at the (fixed) time the server checks it.
+            code = pyotp.TOTP(secret).at(mfa.totp_clock())
+            assert client.post("/login/code", data={"code": code}).status_code == 302
             start.wait()
             for n in range(ROUNDS):
                 created = client.post("/events/new", data=_event_form(user_id, n))

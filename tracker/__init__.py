@@ -77,14 +77,14 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from tracker.accounts.models import User
+    from tracker.accounts import sessions
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # Each request's user comes from its server-side session (tracker/accounts/sessions).
+    login_manager.user_loader(sessions.resume)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tracker.accounts.account_views import bp as account_bp
     from tracker.accounts.views import bp as accounts_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.calendar import hooks as calendar_hooks
@@ -104,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.reminders import panels as reminder_panels
     from tracker.reminders.views import bp as reminders_bp
 
-    for blueprint in (accounts_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
+    for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
                       reminders_bp, operations_bp):
         app.register_blueprint(blueprint)
@@ -159,17 +159,22 @@ def _register_web_hooks(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from tracker.accounts.cli import create_user_command
+    from tracker.accounts.cli import (
+        create_user_command,
+        reset_factor_command,
+        unlock_user_command,
+    )
     from tracker.audit.cli import audit_cli
     from tracker.calendar.cli import feeds_cli
-    from tracker.demo import seed_demo_command
+    from tracker.demo import demo_code_command, seed_demo_command
     from tracker.deploy import check_deploy_command
     from tracker.operations.cli import backup_command
     from tracker.outreach.cli import retention_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
 
-    for command in (create_user_command, seed_demo_command, retention_cli,
+    for command in (create_user_command, seed_demo_command, demo_code_command, retention_cli,
                     scheduler_command, feeds_cli, reminders_cli, audit_cli,
-                    check_deploy_command, backup_command):
+                    check_deploy_command, backup_command, unlock_user_command,
+                    reset_factor_command):
         app.cli.add_command(command)

@@ -81,6 +81,25 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT = "10 per minute"
     FEED_RATE_LIMIT = "120 per minute"
 
+    # Shown on the sign-in page; signing in requires acknowledging it (CJIS AC-8).
+    SYSTEM_USE_NOTICE = (
+        "You are accessing a government information system. Use is limited to authorized "
+        "users for official purposes. Activity on this system is recorded and may be "
+        "monitored and audited. Unauthorized use is prohibited and may be subject to "
+        "criminal and civil penalties. By signing in you acknowledge these conditions.")
+
+    # Five failed sign-ins (password or code) within 15 minutes lock an account until an
+    # administrator unlocks it (CJIS AC-7).
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_WINDOW_MINUTES = 15
+    # Authenticator apps show this name beside the account.
+    TOTP_ISSUER = "Tracker"
+
+    # Server-side sessions end after this long without a request, and at the latest this
+    # long after sign-in (CJIS AC-11/AC-12).
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

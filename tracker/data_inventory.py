@@ -33,6 +33,27 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "active": (S, "deactivated accounts cannot sign in"),
         "created_at": (S, "account lifecycle"),
         "last_login_at": (S, "inactive-account review"),
+        "totp_secret": (S, "the second factor's shared secret"),
+        "totp_enrolled_at": (S, "when the second factor was set up"),
+        "totp_last_step": (S, "stops a code being used twice"),
+        "locked_at": (S, "locked after repeated failed sign-ins"),
+    },
+    "sign_in_failure": {
+        "id": (K, "row id"), "user_id": (K, "account"),
+        "at": (S, "counts failures toward the lockout"),
+    },
+    "recovery_code": {
+        "id": (K, "row id"), "user_id": (K, "account"),
+        "code_hash": (S, "hash of a one-time recovery code"),
+        "used_at": (S, "a recovery code works once"),
+    },
+    "user_session": {
+        "id": (K, "row id"), "user_id": (K, "account"),
+        "token_hash": (S, "hash of the session cookie's token"),
+        "created_at": (S, "absolute session limit"),
+        "last_seen_at": (S, "idle session limit"),
+        "ended_at": (S, "sign-out, expiry or revocation"),
+        "end_reason": (S, "why the session ended"),
     },
     "user_role": {
         "user_id": (K, "account"),

@@ -5,8 +5,11 @@ Safe to run again: existing accounts and events with the same titles are left al
 from datetime import datetime, time, timedelta
 
 import click
+import pyotp
+from flask import current_app
 from sqlalchemy import select
 
+from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.checklist import services as checklist
@@ -28,6 +31,7 @@ DEMO_USERS = [
     ("leadership@demo.example.com", "Lou Leadership", [Role.LEADERSHIP]),
     ("privacy@demo.example.com", "Pri Privacy", [Role.PRIVACY_OFFICER]),
 ]
+DEMO_EMAILS = {email for email, _name, _roles in DEMO_USERS}
 
 # (title, kind, days from today, start hour, hours, venue, attendance, permit, source, status)
 DEMO_EVENTS = [
@@ -89,15 +93,35 @@ def seed_demo_command():
     db.session.commit()
     click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     for email, _name, roles in DEMO_USERS:
-        click.echo(f"  {roles[0].label:<26} {email}")
+        secret = users[roles[0]].totp_secret
+        click.echo(f"  {roles[0].label:<26} {email:<30} authenticator key {secret}")
+    click.echo("Sign-in asks for a code from an authenticator app: add the key above to "
+               "one,\nor print the current code with: flask --app tracker demo-code EMAIL")
+
+
+@click.command("demo-code")
+@click.argument("email")
+def demo_code_command(email):
+    """Print the current sign-in code of a demo account (never in production)."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("demo-code is refused with PRODUCTION on.")
+    user = accounts.find_by_email(email)
+    if user is None or user.email not in DEMO_EMAILS or not user.has_factor:
+        raise click.ClickException(f"{email} is not a demo account with a demo key.")
+    click.echo(pyotp.TOTP(user.totp_secret).at(mfa.totp_clock()))
 
 
 def _demo_user(email, name, roles, now):
+    """The account, with an authenticator key already set up so the demo needs no
+    enrolment (a real account enrols at its first sign-in)."""
     user = accounts.find_by_email(email)
     if user is None:
         user = accounts.create_user(None, email=email, display_name=name,
                                     roles=[r.value for r in roles], password=DEMO_PASSWORD,
                                     now=now)
+    if not user.has_factor:
+        mfa.begin_enrolment(user)
+        user.totp_enrolled_at = now
     return user
 
 

@@ -13,13 +13,16 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.conftest import fresh_database
+from tests.conftest import TotpClock, fresh_database
 from tracker import create_app
+from tracker.accounts.models import User
 from tracker.config import DefaultConfig
 from tracker.demo import DEMO_PASSWORD
 from tracker.extensions import db
@@ -63,18 +66,42 @@ def live_app(request, tmp_path_factory):
     with app.app_context():
         db.create_all()
     run_command(app, "seed-demo")
+    _live["app"] = app
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
-def run_command(app, *args: str) -> str:
+_live: dict = {}
+
+
+@pytest.fixture(scope="session")
+def totp_clock():
+    """Replaces the per-test clock of tests/conftest.py: the demo accounts sign in again
+    and again across the session, and a code works once, so the clock the server checks
+    codes at moves on a step per sign-in, from the real time."""
+    clock = TotpClock(start=datetime.now().timestamp())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("tracker.accounts.mfa.totp_clock", lambda: clock.now)
+        _live["clock"] = clock
+        yield clock
+
+
+def authenticator_code(email: str) -> str:
+    """What the user's authenticator app shows now (the key seed-demo printed)."""
+    with _live["app"].app_context():
+        secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
+        db.session.remove()
+    return pyotp.TOTP(secret).at(_live["clock"].advance())
+
+
+def run_command(app, *args: str, input: str | None = None) -> str:
     """Run a `flask` command against the live server's database, as an operator would.
 
     The test runner invokes app.cli directly, not through FlaskGroup, so it does not push
     an app context for the command the way `flask seed-demo` does: push one here."""
     with app.app_context():
-        result = app.test_cli_runner().invoke(args=list(args))
+        result = app.test_cli_runner().invoke(args=list(args), input=input)
         db.session.remove()
     assert result.exit_code == 0, result.output
     return result.output
@@ -117,11 +144,16 @@ def axe_check(page: Page) -> None:
 
 
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the real form and wait for the dashboard."""
+    """Sign in through the real forms (notice, password, authenticator code) and wait
+    for the dashboard."""
     page.goto("/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
+    page.get_by_label("I have read the notice above").check()
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    page.get_by_label("Code").fill(authenticator_code(email))
+    page.get_by_role("button", name="Verify and sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
 

@@ -1,10 +1,10 @@
-"""flask --app tracker create-user EMAIL --name NAME --role ROLE ... --password-stdin"""
+"""Account commands for operators: create-user, unlock-user, reset-factor."""
 
 import sys
 
 import click
 
-from tracker.accounts import services
+from tracker.accounts import lockout, mfa, services, sessions
 from tracker.accounts.roles import Role
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
@@ -31,3 +31,39 @@ def create_user_command(email, display_name, roles, password_stdin):
         db.session.rollback()
         raise click.ClickException(f"{err.field}: {err.message}") from err
     click.echo(f"Created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}.")
+
+
+def _account(email: str):
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    return user
+
+
+@click.command("unlock-user")
+@click.argument("email")
+def unlock_user_command(email):
+    """Unlock an account locked after failed sign-ins (for when no administrator can
+    sign in to do it in the app)."""
+    cli_origin("unlock-user")
+    user = _account(email)
+    try:
+        lockout.unlock(None, user, utcnow())
+    except ValidationError as err:
+        raise click.ClickException(err.message) from err
+    db.session.commit()
+    click.echo(f"Unlocked user {user.id} <{user.email}>.")
+
+
+@click.command("reset-factor")
+@click.argument("email")
+def reset_factor_command(email):
+    """Remove an account's authenticator and recovery codes and end its sessions; the
+    user sets up a new authenticator at their next sign-in."""
+    cli_origin("reset-factor")
+    user = _account(email)
+    mfa.reset(None, user, utcnow())
+    ended = sessions.end_all(user, utcnow(), "factor_reset")
+    db.session.commit()
+    click.echo(f"Second factor of user {user.id} <{user.email}> removed; "
+               f"{ended} session(s) ended.")

@@ -14,6 +14,38 @@ class LoginForm(FlaskForm):
                        render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
                              render_kw={"autocomplete": "current-password"})
+    acknowledge = BooleanField(
+        "I have read the notice above and accept these conditions",
+        validators=[DataRequired("Acknowledge the system-use notice to sign in.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code", validators=[DataRequired("Enter the code."), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                   "autocapitalize": "off", "spellcheck": "false"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_LENGTH} characters. Long passphrases are welcome.",
+        validators=[DataRequired("Enter a new password."),
+                    Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description=f"At least {MIN_LENGTH} characters. Give it to the user in person; "
+                    "their sessions end now.",
+        validators=[DataRequired("Enter a new password."),
+                    Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from tracker.accounts import signals
+from tracker.accounts import lockout, mfa, sessions, signals
 from tracker.accounts.models import User, UserRole
 from tracker.accounts.passwords import check_policy, hash_password, needs_rehash, verify_password
 from tracker.accounts.roles import Role
@@ -114,6 +114,8 @@ def update_user(
     user.display_name = _clean_name(display_name)
     if new_roles != user.roles:
         user.role_rows = [UserRole(role=r.value) for r in sorted(new_roles)]
+    if user.active and not active:
+        sessions.end_all(user, now, "deactivated")
     user.active = active
     after = {"display_name": user.display_name, "roles": sorted(new_roles), "active": active}
     changes = audit.diff(before, after, value_fields=("roles", "active"))
@@ -125,34 +127,81 @@ def update_user(
     return user
 
 
-def set_password(actor: User | None, user: User, password: str, now: datetime) -> None:
-    check_policy(password)
+def set_password(actor: User | None, user: User, password: str, now: datetime,
+                 field: str = "password") -> None:
+    """A new password. Set by someone else (an administrator's reset), it also ends every
+    session of the user."""
+    check_policy(password, field)
     user.password_hash = hash_password(password)
     audit.record(actor, "user.password_change", "user", user.id,
                  changes={"password": "changed"}, now=now)
+    if actor is not None and actor.id != user.id:
+        sessions.end_all(user, now, "password_reset")
 
 
-def authenticate(email: str, password: str, now: datetime) -> User | None:
-    """The user if the email and password match an active account, else None.
+def check_password(email: str, password: str, now: datetime) -> User | None:
+    """The first sign-in step: the user if the email and password match an active,
+    unlocked account, else None.
 
-    Both outcomes are audited; a failure names the account only when it exists, never
-    the email typed (it may be someone's personal address mistyped)."""
+    Every refusal looks and takes the same: the password is verified (against a dummy
+    hash for an unknown email) whether or not the account exists, is disabled or is
+    locked. Failures are audited, naming the account only when it exists, never the email
+    typed (it may be someone's personal address mistyped)."""
     user = find_by_email(email.strip()) if email else None
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
+    if user is None or not ok or not user.active or user.locked_at is not None:
+        reason = ("unknown" if user is None else "locked" if user.locked_at else
+                  "disabled" if not user.active else "password")
         audit.record(user, "auth.login", "user", user.id if user else None,
-                     outcome=audit.FAILURE, now=now,
+                     outcome=audit.FAILURE, now=now, changes={"step": "password",
+                                                              "reason": reason},
                      label=None if user else "anonymous")
+        if reason == "password":
+            lockout.register_failure(user, now)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = now
-    audit.record(user, "auth.login", "user", user.id, now=now)
     return user
 
 
+def check_code(user: User, code: str, now: datetime) -> bool:
+    """The second step: a code from the user's authenticator or a recovery code. A wrong
+    code counts toward the lockout like a wrong password."""
+    if user.locked_at is None and user.active and mfa.verify(user, code, now):
+        return True
+    audit.record(user, "auth.login", "user", user.id, outcome=audit.FAILURE, now=now,
+                 changes={"step": "code"})
+    if user.locked_at is None:
+        lockout.register_failure(user, now)
+    return False
+
+
+def complete_sign_in(user: User, now: datetime) -> None:
+    """Both steps passed: a new server-side session, the failure count cleared."""
+    lockout.clear_failures(user)
+    user.last_login_at = now
+    sessions.start(user, now)
+    audit.record(user, "auth.login", "user", user.id, now=now)
+
+
 def record_logout(user: User, now: datetime) -> None:
+    sessions.end_current(user, now)
     audit.record(user, "auth.logout", "user", user.id, now=now)
+
+
+def change_own_password(user: User, current: str, new: str, now: datetime) -> int:
+    """The signed-in user changes their password; their other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise ValidationError("current_password", "The current password is not correct.")
+    set_password(user, user, new, now, field="new_password")
+    return sessions.end_all(user, now, "password_change", keep_current=True)
+
+
+def reset_factor(actor: User, user: User, now: datetime) -> None:
+    if user.id == actor.id:
+        raise ValidationError(None, "Ask another administrator to reset your own factor.")
+    mfa.reset(actor, user, now)
+    sessions.end_all(user, now, "factor_reset")
 
 
 def disable_inactive(now: datetime, days: int) -> list[User]:
@@ -164,6 +213,7 @@ def disable_inactive(now: datetime, days: int) -> list[User]:
                                                        last_seen <= cutoff)))
     for user in stale:
         user.active = False
+        sessions.end_all(user, now, "deactivated")
         db.session.flush()
         audit.record(None, "user.disable_inactive", "user", user.id, now=now,
                      changes={"active": {"from": True, "to": False}, "idle_days": days})

@@ -1,5 +1,6 @@
 """Sign-in, sign-out and user administration."""
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,15 +15,24 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from tracker.accounts import services
+from tracker.accounts import lockout, mfa, services
 from tracker.accounts.access import public, roles_required
-from tracker.accounts.forms import LoginForm, UserCreateForm, UserEditForm
+from tracker.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.extensions import db, limiter
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, press, submit
 
 bp = Blueprint("accounts", __name__)
+# The Flask session key holding who passed the password step, when, and where to go next.
+PENDING = "pending_sign_in"
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,22 +44,114 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+# How long the step between password and code may take before starting again.
+PENDING_LIMIT = timedelta(minutes=5)
+SIGN_IN_REFUSED = ("Sign-in failed: the email, password or code is not correct, or the "
+                   "account is disabled or locked. After repeated failures an account is "
+                   "locked until an administrator unlocks it.")
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, utcnow())
+        now = utcnow()
+        user = services.check_password(form.email.data, form.password.data, now)
+        if user is not None and not user.has_factor:
+            mfa.begin_enrolment(user)
         db.session.commit()
         if user is not None:
             session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        form.form_errors.append("The email or password is not correct, or the account is disabled.")
-    return render_template("accounts/login.html", form=form), (200 if not form.errors else 400)
+            session[PENDING] = {"user": user.id, "at": now.timestamp(),
+                                "next": _safe_next(request.args.get("next"))}
+            step = "accounts.login_code" if user.has_factor else "accounts.login_enrol"
+            return redirect(url_for(step))
+        form.form_errors.append(SIGN_IN_REFUSED)
+    return render_template("accounts/login.html", form=form,
+                           notice=current_app.config["SYSTEM_USE_NOTICE"]), \
+        (200 if not form.errors else 400)
+
+
+def _pending_user():
+    """The user who passed the password step in this browser, a moment ago."""
+    pending = session.get(PENDING) or {}
+    started = pending.get("at")
+    if not started or utcnow() - datetime.fromtimestamp(started, UTC) > PENDING_LIMIT:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.active or user.locked_at is not None:
+        return None
+    return user
+
+
+def _start_again():
+    session.pop(PENDING, None)
+    flash("Sign in again: the sign-in was not completed in time, or it was refused.",
+          "error")
+    return redirect(url_for("accounts.login"))
+
+
+def _finish(user):
+    target = session.get(PENDING, {}).get("next") or url_for("dashboard.index")
+    services.complete_sign_in(user, utcnow())
+    db.session.commit()
+    login_user(user)
+    return target
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login_code():
+    user = _pending_user()
+    if user is None or not user.has_factor:
+        return _start_again()
+    form = CodeForm()
+    if form.validate_on_submit():
+        ok = services.check_code(user, form.code.data, utcnow())
+        db.session.commit()
+        if ok:
+            return redirect(_finish(user))
+        if user.locked_at is not None:
+            session.pop(PENDING, None)
+            flash(SIGN_IN_REFUSED, "error")
+            return redirect(url_for("accounts.login"))
+        form.code.errors = ["That code is not right, or it has been used already. Enter "
+                            "the current code from your authenticator app, or a recovery "
+                            "code."]
+    return render_template("accounts/login_code.html", form=form), \
+        (200 if not form.errors else 400)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login_enrol():
+    user = _pending_user()
+    if user is None or user.has_factor or not user.totp_secret:
+        return _start_again()
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(user, form.code.data, utcnow())
+        if codes is not None:
+            target = _finish(user)  # commits the factor and its recovery codes
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_url=target, first_time=True)
+        db.session.rollback()
+        form.code.errors = ["That code does not match. Check that the app shows the "
+                            "account you just added, and enter its current code."]
+    uri = mfa.provisioning_uri(user, current_app.config["TOTP_ISSUER"])
+    return render_template("accounts/login_enrol.html", form=form, qr=mfa.qr_svg(uri),
+                           secret=user.totp_secret, uri=uri), \
+        (200 if not form.errors else 400)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -95,4 +197,39 @@ def user_edit(user_id: int):
         flash(f"User {user.display_name} saved.", "success")
         return redirect(url_for("accounts.user_list"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reset_form=PasswordResetForm(formdata=None)), status
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_unlock(user_id: int):
+    user = services.get_user(user_id)
+    press(lambda: lockout.unlock(current_user, user, utcnow()),
+          f"{user.display_name} can sign in again.")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/reset-factor", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reset_factor(user_id: int):
+    user = services.get_user(user_id)
+    press(lambda: services.reset_factor(current_user, user, utcnow()),
+          f"{user.display_name}'s second factor was removed and their sessions ended. "
+          "They set up an authenticator app at their next sign-in.")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reset_password(user_id: int):
+    user = services.get_user(user_id)
+    reset_form = PasswordResetForm()
+    ok, _ = submit(reset_form, lambda: services.set_password(
+        current_user, user, reset_form.password.data, utcnow()))
+    if ok:
+        flash(f"New password set for {user.display_name}; their sessions ended.", "success")
+        return redirect(url_for("accounts.user_edit", user_id=user.id))
+    form = UserEditForm(obj=user, roles=sorted(user.roles))
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reset_form=reset_form), 400
