@@ -1,34 +1,12 @@
-"""Signing in and out, and user administration, through the test client."""
-
-import json
+"""User administration through the test client (signing in: tests/security/)."""
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.accounts_support import audit_rows, fresh_user
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
-from tracker.audit.models import AuditRecord
 from tracker.extensions import db
-
-
-def audit_rows(action: str) -> list[AuditRecord]:
-    return list(db.session.scalars(
-        select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id)))
-
-
-def as_json(row: AuditRecord) -> str:
-    return json.dumps({c.name: getattr(row, c.name) for c in AuditRecord.__table__.columns},
-                      default=str)
-
-
-def fresh_user(user_id: int) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user_id)
-
-
-def signed_in(client) -> bool:
-    return client.get("/").status_code == 200
-
 
 # --- user administration --------------------------------------------------------------
 

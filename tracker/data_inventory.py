@@ -2,7 +2,7 @@
 and why it is kept (FIPPs purpose specification and data minimisation; 28 CFR 23.20;
 Privacy Act 552a(e)(7)).
 
-tests/test_data_inventory.py compares the database schema with this table and fails on
+tests/security/test_privacy_inventory.py compares the database schema with this table and fails on
 any column that is not listed here, so a new field is a deliberate, reviewed decision.
 
 Kinds:

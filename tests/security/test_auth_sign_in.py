@@ -1,5 +1,5 @@
 """Signing in (system-use notice, password, second factor), lockout and sign-out, through
-the test client. SECURITY.md S-4, S-5, S-7; sessions are in tests/test_sessions.py."""
+the test client. SECURITY.md S-4, S-5, S-7; sessions are in test_auth_sessions.py."""
 
 import json
 import re
@@ -10,31 +10,12 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from tests.accounts_support import as_json, audit_rows, fresh_user, signed_in
 from tests.conftest import PASSWORD, current_code, login
-from tracker.accounts.models import RecoveryCode, SignInFailure, User
+from tracker.accounts.models import RecoveryCode, SignInFailure
 from tracker.accounts.roles import Role
-from tracker.audit.models import AuditRecord
 from tracker.db import utcnow
 from tracker.extensions import db
-
-
-def audit_rows(action: str) -> list[AuditRecord]:
-    return list(db.session.scalars(
-        select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id)))
-
-
-def as_json(row: AuditRecord) -> str:
-    return json.dumps({c.name: getattr(row, c.name) for c in AuditRecord.__table__.columns},
-                      default=str)
-
-
-def fresh_user(user_id: int) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user_id)
-
-
-def signed_in(client) -> bool:
-    return client.get("/").status_code == 200
 
 
 def password_step(client, email, password=PASSWORD, acknowledge=True, **kwargs):

@@ -258,6 +258,19 @@ def _inbox_message(owner):
     return message
 
 
+def assert_security_headers(response) -> None:
+    """W-2 on every response of the matrix; pages (HTML, which may show personal data)
+    are never stored by browsers or proxies."""
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src" not in csp or "'unsafe-inline'" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin")
+    if response.mimetype == "text/html" or response.mimetype == "text/csv":
+        assert headers["Cache-Control"] == "no-store"
+
+
 def _denied_count() -> int:
     return db.session.scalar(select(func.count(AuditRecord.id))
                              .where(AuditRecord.action == "access.denied"))
@@ -292,6 +305,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     response.close()
 
     assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+    assert_security_headers(response)
     if method == "GET":
         db.session.expire_all()
         assert _state() == state_before
