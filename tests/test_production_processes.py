@@ -26,12 +26,14 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, fresh_database
 from tests.smtp import SmtpServer, free_port
 from tracker import PROJECT_ROOT, create_app
+from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.calendar import feeds
@@ -223,13 +225,18 @@ class FormReader(HTMLParser):
         return next(form for form in reader.forms if field in form)
 
 
-def sign_in(base_url: str, email: str):
-    """A cookie-keeping client signed in through the real form (CSRF on)."""
+def sign_in(base_url: str, email: str, totp_secret: str):
+    """A cookie-keeping client signed in through the real forms (CSRF on): the notice
+    and password, then the authenticator's code of the moment (the server runs on the
+    real clock)."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     _, _, page = fetch(base_url + "/login", "sign-in", opener)
     form = FormReader.form_with(page, "password")
-    form.update(email=[email], password=[PASSWORD])
+    form.update(email=[email], password=[PASSWORD], acknowledge=["y"])
     status, _, page = fetch(base_url + "/login", "sign-in", opener, data=form)
+    form = FormReader.form_with(page, "code")
+    form.update(code=[pyotp.TOTP(totp_secret).now()])
+    status, _, page = fetch(base_url + "/login/code", "sign-in", opener, data=form)
     assert status == 200 and b"Sign out" in page, page.decode()[:2000]
     return opener
 
@@ -244,6 +251,8 @@ def make_user(*roles: Role):
     user = accounts.create_user(None, email=f"staff{n}@agency.example.com",
                                 display_name=f"Staff {n}", roles=[r.value for r in roles],
                                 password=PASSWORD, now=utcnow())
+    mfa.begin_enrolment(user)
+    user.totp_enrolled_at = utcnow()
     db.session.commit()
     return user
 
@@ -327,7 +336,7 @@ def test_every_worker_serves_the_same_feed_before_and_after_an_edit(stack):
         _, token = feeds.create_feed(planner, planner, "Mine",
                                      feeds.FeedFilter(assigned_to_owner=True), utcnow())
         db.session.commit()
-        event_id, email = event.id, planner.email
+        event_id, email, secret = event.id, planner.email, planner.totp_secret
     url = f"{stack.base_url}/calendar/feeds/{token}.ics"
 
     # The first fetches find no cached rendering: every worker races to build it.
@@ -339,7 +348,7 @@ def test_every_worker_serves_the_same_feed_before_and_after_an_edit(stack):
     assert b"March on the river walk" in old_body and b"Riverside Park" not in old_body
 
     # An edit through one worker...
-    browser = sign_in(stack.base_url, email)
+    browser = sign_in(stack.base_url, email, secret)
     edit_url = f"{stack.base_url}/events/{event_id}/edit"
     _, _, page = fetch(edit_url, "edit", browser)
     form = FormReader.form_with(page, "venue")
