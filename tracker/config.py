@@ -37,6 +37,9 @@ class DefaultConfig:
     # The tracker's public address, e.g. "https://tracker.agency.gov": used in feed links
     # and event links inside calendars. Without it, the address of the request is used.
     PUBLIC_BASE_URL: str | None = None
+    # Each web worker keeps rendered feeds (plain and gzip) in memory up to this size;
+    # beyond it the least recently used are read back from the database when needed.
+    CALENDAR_MEMORY_CACHE_MB = 128
 
     # Reminders: days before an event's start (users and events can choose their own),
     # and how often the scheduler delivers what is due.

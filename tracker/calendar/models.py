@@ -52,6 +52,20 @@ class CalendarGeneration(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class CalendarChange(Base):
+    """What each generation changed: one event (its feed entry is re-rendered and put in
+    place) or, with no event, anything (feeds are rebuilt). Raising the generation locks
+    its row until commit, so generations become visible in order and a feed rendered at
+    generation G is brought up to date by the changes after G."""
+
+    __tablename__ = "calendar_change"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                            autoincrement=False)
+    # No foreign key: a deleted event's change is what removes it from feeds.
+    event_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class FeedCache(Base):
     """A feed's last rendering, shared by every web worker and machine."""
 
@@ -67,6 +81,12 @@ class FeedCache(Base):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     etag: Mapped[str] = mapped_column(String(80))
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    # The same body gzip-compressed once per rendering, with its own strong validator.
+    gzip_etag: Mapped[str] = mapped_column(String(80), default="")
+    gzip_body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # Event ids, sort keys, lengths and gzip blocks of the body (tracker.calendar.assembly):
+    # a change to one event is spliced in instead of rebuilding the feed.
+    layout: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     event_count: Mapped[int] = mapped_column(Integer)
     # Moves forward only: a new rendering never gets an earlier Last-Modified.
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
