@@ -157,9 +157,9 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "feed_id": (K, "feed"), "generation": (R, "cache key"),
         "settings_key": (R, "cache key: settings the rendering was made with"),
         "valid_until": (R, "cache expiry"), "etag": (R, "HTTP validator"),
-        "body": (R, "rendered feed: event schedule only, no personal data"),
         "gzip_etag": (R, "HTTP validator of the compressed feed"),
-        "gzip_body": (R, "the same rendered feed, gzip-compressed"),
+        "gzip_body": (R, "rendered feed, gzip-compressed: event schedule only, no "
+                         "personal data"),
         "layout": (R, "event ids, sort keys and lengths inside the rendered feed"),
         "event_count": (R, "events in the feed"), "modified_at": (R, "Last-Modified"),
     },

@@ -1,4 +1,4 @@
-"""feed cache: gzip body, layout, and the log of calendar changes
+"""feed cache: gzip bytes and layout instead of plain bytes; the log of calendar changes
 
 Revision ID: b7d4e2a91c03
 Revises: 0ff87a1ace3c
@@ -30,10 +30,15 @@ def upgrade():
                                       server_default=sa.text("''")))
         batch_op.add_column(sa.Column('layout', sa.LargeBinary(), nullable=False,
                                       server_default=sa.text("''")))
+        batch_op.drop_column('body')
 
 
 def downgrade():
+    # Cached renderings are dropped: the next request rebuilds each feed.
+    op.execute(sa.text("DELETE FROM calendar_feed_cache"))
     with op.batch_alter_table('calendar_feed_cache', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('body', sa.LargeBinary(), nullable=False,
+                                      server_default=sa.text("''")))
         batch_op.drop_column('layout')
         batch_op.drop_column('gzip_body')
         batch_op.drop_column('gzip_etag')

@@ -13,6 +13,7 @@ import zlib
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from tracker.calendar.ical import CALENDAR_END
 
@@ -65,17 +66,11 @@ class Rendering:
                          self.lengths.tobytes(), self.blocks.tobytes(),
                          self.block_gz.tobytes()])
 
-    def offsets(self) -> list[int]:
-        """Where each event's text starts in the body."""
-        found, at = [], len(self.head)
-        for length in self.lengths:
-            found.append(at)
-            at += length
-        return found
 
-
-def from_stored(layout: bytes, body: bytes, gzip: bytes, etag: str,
-                gzip_etag: str) -> Rendering:
+def from_stored(layout: bytes, gzip: bytes, etag: str, gzip_etag: str) -> Rendering:
+    """A rendering from what the database keeps: the layout and the gzip bytes (the
+    plain bytes are those decompressed, so they are not stored twice)."""
+    body = zlib.decompress(gzip, wbits=31)
     head_len, count, nblocks = struct.unpack_from("<qqq", layout)
     parts, at = [], 24
     for size in (count, count, count, nblocks, nblocks + 2):
@@ -90,64 +85,97 @@ def from_stored(layout: bytes, body: bytes, gzip: bytes, etag: str,
 
 def assemble(head: bytes, items: list[Item]) -> Rendering:
     """A whole rendering from items already in feed order."""
-    return _build(head, items, reusable={})
+    parts = _Parts()
+    parts.add_items(items)
+    return parts.finish(head)
+
+
+class _Parts:
+    """The pieces of a rendering being put together, block by block."""
+
+    def __init__(self) -> None:
+        self.ids, self.keys, self.lengths = array("q"), array("q"), array("q")
+        self.blocks, self.texts, self.deflated = array("q"), [], []
+
+    def add_block(self, ids, keys, lengths, text, deflated) -> None:
+        """An unchanged block: its slices of the old rendering, compressed bytes kept."""
+        self.ids.extend(ids)
+        self.keys.extend(keys)
+        self.lengths.extend(lengths)
+        self.blocks.append(len(ids))
+        self.texts.append(text)
+        self.deflated.append(deflated)
+
+    def add_items(self, items: list[Item]) -> None:
+        """Items to split into blocks and compress."""
+        block: list[Item] = []
+        for n, item in enumerate(items):
+            block.append(item)
+            if ends_block(item[1]) or n == len(items) - 1:
+                text = b"".join(t for _, _, t in block)
+                self.add_block([i for _, i, _ in block], [k for k, _, _ in block],
+                               [len(t) for _, _, t in block], text, _deflate(text))
+                block = []
+
+    def finish(self, head: bytes) -> Rendering:
+        body = b"".join([head, *self.texts, CALENDAR_END])
+        pieces = [_deflate(head), *self.deflated, _deflate(CALENDAR_END)]
+        trailer = struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF)
+        gzip = b"".join([GZIP_HEADER, *pieces, DEFLATE_END, trailer])
+        return Rendering(head, self.ids, self.keys, self.lengths, self.blocks,
+                         array("q", map(len, pieces)), body, gzip, etag_of(body),
+                         etag_of(gzip))
 
 
 def splice(old: Rendering, removed: set[int], fresh: list[Item]) -> Rendering:
     """`old` without the events in `removed`, with `fresh` (re-rendered or new events)
-    put in their sorted places. Blocks that hold exactly the same events as before, none
-    of them fresh, keep their compressed bytes."""
-    offsets = old.offsets()
-    kept: list[Item] = [
-        (old.keys[n], old.ids[n], memoryview(old.body)[offsets[n]:offsets[n] + old.lengths[n]])
-        for n in range(len(old.ids)) if old.ids[n] not in removed]
-    order = [(key, event_id) for key, event_id, _ in kept]
-    for item in sorted(fresh, reverse=True):
-        at = bisect_right(order, item[:2])
-        order.insert(at, item[:2])
-        kept.insert(at, item)
-    return _build(old.head, kept, reusable=_old_blocks(old))
+    put in their sorted places. Only the blocks these touch are put together and
+    compressed again; the others are copied as they are."""
+    n, nblocks = len(old.ids), len(old.blocks)
+    starts = [0, *accumulate(old.blocks)]  # first event of each block, then n
+    at = [*accumulate(old.lengths, initial=len(old.head))]  # byte offset of each event
+    gz_at = [*accumulate(old.block_gz[1:-1], initial=len(GZIP_HEADER) + old.block_gz[0])]
+    index = dict(zip(old.ids, range(n), strict=True))
+    gone = {index[i] for i in removed if i in index}
+    touched = set()
+    for i in gone:
+        block = bisect_right(starts, i) - 1
+        touched.add(block)
+        if ends_block(old.ids[i]) and block + 1 < nblocks:  # it closed its block
+            touched.add(block + 1)
+    arriving: dict[int, list[tuple[int, Item]]] = {}
+    for item in fresh:
+        p = _position(old, item)
+        block = min(bisect_right(starts, p) - 1, nblocks - 1)
+        touched.add(block)
+        arriving.setdefault(block, []).append((p, item))
+    body, gz = memoryview(old.body), memoryview(old.gzip)
+    parts, run = _Parts(), []
+    for block in range(nblocks):
+        first, end = starts[block], starts[block + 1]
+        if block in touched:
+            run += [(p, (old.keys[p], old.ids[p], body[at[p]:at[p + 1]]))
+                    for p in range(first, end) if p not in gone]
+            run += arriving.get(block, [])
+            continue
+        if run:
+            parts.add_items([item for _, item in sorted(run, key=_run_order)])
+            run = []
+        parts.add_block(old.ids[first:end], old.keys[first:end], old.lengths[first:end],
+                        body[at[first]:at[end]], gz[gz_at[block]:gz_at[block + 1]])
+    run += arriving.get(-1, [])  # an empty feed's first events
+    parts.add_items([item for _, item in sorted(run, key=_run_order)])
+    return parts.finish(old.head)
 
 
-def _old_blocks(old: Rendering) -> dict[tuple[int, int, int], memoryview]:
-    """Compressed bytes of each old block, by (first id, last id, number of events)."""
-    gz = memoryview(old.gzip)
-    found, first, at = {}, 0, len(GZIP_HEADER) + old.block_gz[0]
-    for n, size in enumerate(old.blocks):
-        length = old.block_gz[n + 1]
-        found[(old.ids[first], old.ids[first + size - 1], size)] = gz[at:at + length]
-        first, at = first + size, at + length
-    return found
+def _position(old: Rendering, item: Item) -> int:
+    """Index of the first old event that sorts after `item`."""
+    key, event_id, _ = item
+    p = bisect_right(old.keys, key)
+    while p > 0 and old.keys[p - 1] == key and old.ids[p - 1] > event_id:
+        p -= 1
+    return p
 
 
-def _blocks(items: list[Item]) -> list[list[Item]]:
-    blocks, current = [], []
-    for item in items:
-        current.append(item)
-        if ends_block(item[1]):
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return blocks
-
-
-def _build(head: bytes, items: list[Item], reusable: dict) -> Rendering:
-    body = b"".join([head, *(text for _, _, text in items), CALENDAR_END])
-    pieces, sizes = [_deflate(head)], []
-    for block in _blocks(items):
-        sizes.append(len(block))
-        old = None
-        if all(isinstance(text, memoryview) for _, _, text in block):
-            old = reusable.get((block[0][1], block[-1][1], len(block)))
-        pieces.append(old if old is not None else
-                      _deflate(b"".join(text for _, _, text in block)))
-    pieces.append(_deflate(CALENDAR_END))
-    trailer = struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF)
-    gzip = b"".join([GZIP_HEADER, *pieces, DEFLATE_END, trailer])
-    return Rendering(
-        head=head, ids=array("q", (i for _, i, _ in items)),
-        keys=array("q", (k for k, _, _ in items)),
-        lengths=array("q", (len(t) for _, _, t in items)), blocks=array("q", sizes),
-        block_gz=array("q", (len(p) for p in pieces)), body=body, gzip=gzip,
-        etag=etag_of(body), gzip_etag=etag_of(gzip))
+def _run_order(entry: tuple[int, Item]) -> tuple[int, int]:
+    return entry[1][0], entry[1][1]

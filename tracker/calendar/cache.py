@@ -107,13 +107,12 @@ def _stored(feed_id: int, meta: _Meta, budget: int) -> assembly.Rendering | None
     found = memory.get(feed_id, meta.etag)
     if found is not None:
         return found
-    row = db.session.execute(select(FeedCache.layout, FeedCache.body, FeedCache.gzip_body)
+    row = db.session.execute(select(FeedCache.layout, FeedCache.gzip_body)
                              .where(FeedCache.feed_id == feed_id,
                                     FeedCache.etag == meta.etag)).one_or_none()
     if row is None:  # replaced meanwhile by another worker
         return None
-    found = assembly.from_stored(row.layout, row.body, row.gzip_body, meta.etag,
-                                 meta.gzip_etag)
+    found = assembly.from_stored(row.layout, row.gzip_body, meta.etag, meta.gzip_etag)
     memory.put(feed_id, found, budget)
     return found
 
@@ -163,7 +162,7 @@ def _rebuild(feed: CalendarFeed, now: datetime, settings: content.FeedSettings,
 def _store(feed_id: int, rendering: assembly.Rendering, generation: int, settings_key: str,
            valid_until: datetime | None, count: int, modified_at: datetime) -> None:
     values = {"generation": generation, "settings_key": settings_key,
-              "valid_until": valid_until, "etag": rendering.etag, "body": rendering.body,
+              "valid_until": valid_until, "etag": rendering.etag,
               "gzip_etag": rendering.gzip_etag, "gzip_body": rendering.gzip,
               "layout": rendering.layout(), "event_count": count,
               "modified_at": modified_at}

@@ -79,10 +79,11 @@ class FeedCache(Base):
     # The content also changes with time alone (a cancelled event leaves the feed after
     # the configured period): the rendering is good until then.
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Strong validators of the plain and the gzip-encoded bytes.
     etag: Mapped[str] = mapped_column(String(80))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    # The same body gzip-compressed once per rendering, with its own strong validator.
     gzip_etag: Mapped[str] = mapped_column(String(80), default="")
+    # The rendering, gzip-compressed once per version; the plain bytes are those
+    # decompressed (storing them too would write every version's bytes twice).
     gzip_body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     # Event ids, sort keys, lengths and gzip blocks of the body (tracker.calendar.assembly):
     # a change to one event is spliced in instead of rebuilding the feed.
