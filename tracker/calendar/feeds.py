@@ -6,7 +6,7 @@ enough for a value that cannot be guessed). It works only on the feed route."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -138,15 +138,26 @@ def recognise(token: str) -> tuple[CalendarFeed | None, str]:
     """(feed, "ok") for a usable token; (feed or None, why not) otherwise."""
     if not token or len(token) > 200:
         return None, "unknown"
-    feed = db.session.scalar(select(CalendarFeed).where(
-        CalendarFeed.token_hash == hash_token(token)))
-    if feed is None:
+    # One query on every feed request: the owner's state comes with the feed.
+    row = db.session.execute(select(CalendarFeed, User.active).join(CalendarFeed.owner)
+                             .where(CalendarFeed.token_hash == hash_token(token))).first()
+    if row is None:
         return None, "unknown"
+    feed, owner_active = row
     if feed.revoked_at is not None:
         return feed, "revoked"
-    if not feed.owner.active:
+    if not owner_active:
         return feed, "owner deactivated"
     return feed, "ok"
+
+
+# "Last used" is shown to the minute: recording every fetch would add a write to each.
+LAST_USED_STEP = timedelta(minutes=1)
+
+
+def mark_used(feed: CalendarFeed, now: datetime) -> None:
+    if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_STEP:
+        feed.last_used_at = now
 
 
 def describe(feed: CalendarFeed) -> str:

@@ -72,7 +72,7 @@ def feed(token: str):
     gzipped = request.accept_encodings["gzip"] > 0
     etag = rendering.gzip_etag if gzipped else rendering.etag
     not_modified = request.if_none_match.contains_weak(etag.strip('"'))
-    found.last_used_at = now
+    feeds.mark_used(found, now)
     audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
                  label="feed token", changes={
                      "events": cached.event_count, "not_modified": not_modified})
