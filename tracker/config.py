@@ -20,6 +20,8 @@ class DefaultConfig:
 
     # How far ahead the dashboard looks.
     DASHBOARD_DAYS = 14
+    # Rows in each dashboard list (the full list is on the events page).
+    DASHBOARD_LIST_MAX = 50
     EVENTS_PER_PAGE = 25
     AUDIT_PER_PAGE = 50
 

@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -238,11 +238,20 @@ def filtered(filters: EventFilter) -> Select:
     return stmt.order_by(Event.starts_at, Event.id)
 
 
-def upcoming(now: datetime, days: int, assigned_to: int | None = None) -> list[Event]:
+def _upcoming(now: datetime, days: int, assigned_to: int | None) -> Select:
     stmt = filtered(EventFilter(since=now, until=now + timedelta(days=days),
                                 assigned_to=assigned_to))
-    stmt = stmt.where(Event.status != EventStatus.CANCELLED.value)
-    return list(db.session.scalars(stmt))
+    return stmt.where(Event.status != EventStatus.CANCELLED.value)
+
+
+def upcoming(now: datetime, days: int, assigned_to: int | None = None,
+             limit: int | None = None) -> list[Event]:
+    return list(db.session.scalars(_upcoming(now, days, assigned_to).limit(limit)))
+
+
+def count_upcoming(now: datetime, days: int) -> int:
+    stmt = _upcoming(now, days, None).order_by(None).with_only_columns(func.count(Event.id))
+    return db.session.scalar(stmt) or 0
 
 
 def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
@@ -259,28 +268,31 @@ def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
     return sorted(found.values(), key=lambda e: e.starts_at)
 
 
-def needing_attention(user: User, now: datetime, days: int) -> dict[str, list[Event]]:
-    """What each of the user's roles should look at now, keyed by a heading."""
+def needing_attention(user: User, now: datetime, days: int, limit: int = 50
+                      ) -> dict[str, list[Event]]:
+    """What each of the user's roles should look at now, keyed by a heading; at most
+    `limit` events each, soonest first."""
     horizon = now + timedelta(days=days)
     sections: dict[str, list[Event]] = {}
     if user.has_role(Role.PLANNER):
         stmt = filtered(EventFilter(assigned_to=user.id, until=horizon)).where(
             Event.status.in_([EventStatus.DRAFT.value, EventStatus.PLANNING.value]),
             Event.planner_id == user.id)
-        sections["My events still being planned"] = list(db.session.scalars(stmt))
+        sections["My events still being planned"] = list(db.session.scalars(
+            stmt.limit(limit)))
         stmt = filtered(EventFilter(until=now)).where(
             Event.status.in_([EventStatus.IN_PROGRESS.value, EventStatus.CONCLUDED.value]),
             Event.planner_id == user.id)
         sections["My past events waiting to be concluded or closed"] = list(
-            db.session.scalars(stmt))
+            db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LIAISON):
         stmt = filtered(EventFilter(since=now, until=horizon)).where(
             Event.liaison_id == user.id,
             Event.status.not_in([EventStatus.CANCELLED.value, EventStatus.CLOSED.value]))
         sections["Events where I am the organizers' point of contact"] = list(
-            db.session.scalars(stmt))
+            db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LEADERSHIP):
         stmt = filtered(EventFilter(since=now)).where(
             Event.status == EventStatus.PLANNING.value)
-        sections["Plans awaiting approval"] = list(db.session.scalars(stmt.limit(50)))
+        sections["Plans awaiting approval"] = list(db.session.scalars(stmt.limit(limit)))
     return sections
