@@ -12,7 +12,7 @@ def requests_per_second(url: str, headers: dict[str, str] | None = None,
                         ) -> float:
     """wrk with `connections` concurrent clients on two threads for `duration` seconds;
     fails on any non-2xx/3xx answer or socket error."""
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout

@@ -123,8 +123,11 @@ def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> C
     release_stale_claims(now)
     db.session.commit()
     result = CycleResult()
-    for reminder in claim(now, limit):
-        reminder_id = reminder.id
+    for reminder_id in [r.id for r in claim(now, limit)]:
+        # Each reminder commits on its own; a session holding the whole batch would expire
+        # and reload all of it at every commit (quadratic in the batch size).
+        db.session.expunge_all()
+        reminder = db.session.get(Reminder, reminder_id)
         try:
             state = deliver(reminder, now, settings)
         except Exception as error:
