@@ -119,14 +119,22 @@ def _retry_later(reminder_id: int, error: Exception, now: datetime) -> ReminderS
     return ReminderState.PENDING
 
 
+def _forget_loaded_since(held: set) -> None:
+    """Detach what the cycle loaded; what the caller's session held stays."""
+    for key, instance in list(db.session.identity_map.items()):
+        if key not in held:
+            db.session.expunge(instance)
+
+
 def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> CycleResult:
     release_stale_claims(now)
     db.session.commit()
     result = CycleResult()
+    held = set(db.session.identity_map.keys())
     for reminder_id in [r.id for r in claim(now, limit)]:
-        # Each reminder commits on its own; a session holding the whole batch would expire
-        # and reload all of it at every commit (quadratic in the batch size).
-        db.session.expunge_all()
+        # Each reminder commits on its own; a session holding the whole batch (and what
+        # it loaded) would expire all of it at every commit, quadratic in the batch size.
+        _forget_loaded_since(held)
         reminder = db.session.get(Reminder, reminder_id)
         try:
             state = deliver(reminder, now, settings)
