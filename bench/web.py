@@ -19,6 +19,12 @@ from bench.results import ratio_result
 ROOT = Path(__file__).resolve().parent.parent
 USER_AGENT = "tracker-bench"
 ROUNDS = 3
+_pids: dict[str, int] = {}
+
+
+def gunicorn_pid(base: str) -> int:
+    """The gunicorn master serving `base`."""
+    return _pids[base]
 
 
 def environment(instance: Path, database_url: str) -> dict[str, str]:
@@ -38,6 +44,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 2):
          f"127.0.0.1:{port}", "--log-level", "warning", "bench.server:app"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
+    _pids[base] = process.pid
     try:
         for _ in range(200):
             try:
