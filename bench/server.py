@@ -20,6 +20,21 @@ from tracker.accounts.access import public
 app = create_app()
 _prebuilt: dict[str, bytes] = {}
 
+if os.environ.get("BENCH_DIAGNOSTIC_NO_FEED_AUDIT"):
+    # Diagnostic only, never shipped: measures what the audit record written on every
+    # feed fetch (SECURITY.md U-1) costs, by leaving it out.
+    from types import SimpleNamespace
+
+    from tracker.audit import services as _audit
+    from tracker.calendar import views as _calendar_views
+
+    def _record(actor, action, *args, **kwargs):
+        if action == "calendar.feed_fetch":
+            return None
+        return _audit.record(actor, action, *args, **kwargs)
+
+    _calendar_views.audit = SimpleNamespace(record=_record, DENIED=_audit.DENIED)
+
 
 def _bytes(variable: str) -> bytes:
     if variable not in _prebuilt:

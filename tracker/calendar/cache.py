@@ -117,16 +117,17 @@ def _stored(feed_id: int, meta: _Meta, budget: int) -> assembly.Rendering | None
     return found
 
 
-def cached_feed(feed: CalendarFeed, now: datetime, settings: content.FeedSettings,
+def cached_feed(feed_id: int, now: datetime, settings: content.FeedSettings,
                 budget: int) -> CachedFeed:
-    """The feed's current rendering. A hit reads one row (no event is loaded) and the
-    bytes from memory; `budget` bounds the bytes this worker keeps in memory."""
+    """The feed's current rendering. A hit reads one row (neither the feed nor any event
+    is loaded) and the bytes from memory; `budget` bounds the bytes this worker keeps."""
     settings_key = settings.fingerprint()
-    meta = _meta(feed.id)
+    meta = _meta(feed_id)
     if meta is not None and meta.fresh(settings_key, now):
-        rendering = _stored(feed.id, meta, budget)
+        rendering = _stored(feed_id, meta, budget)
         if rendering is not None:
             return CachedFeed(rendering, meta.event_count, meta.modified_at)
+    feed = db.session.get(CalendarFeed, feed_id)
     return _rebuild(feed, now, settings, settings_key, meta, budget)
 
 

@@ -1,6 +1,7 @@
 """What a feed contains, its cached rendering, and the bookkeeping that keeps both right:
 each event's SEQUENCE and the generation counter raised by every relevant change."""
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ class FeedSettings:
     base_url: str  # e.g. "https://tracker.example.gov", no trailing slash
     uid_domain: str
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (frozen; a request host may vary)
     def fingerprint(self) -> str:
         """Identifies the settings a rendering was made with: a cached feed made with
         other settings (or for another host, when PUBLIC_BASE_URL is unset) is rebuilt."""

@@ -66,7 +66,7 @@ def feed(token: str):
                      changes={"reason": why}, label="feed token")
         db.session.commit()
         abort(404)
-    cached = cache.cached_feed(found, now, settings(),
+    cached = cache.cached_feed(found.id, now, settings(),
                                current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20)
     rendering = cached.rendering
     gzipped = request.accept_encodings["gzip"] > 0
