@@ -155,9 +155,12 @@ def entries(events: list[Event], settings: FeedSettings) -> list[tuple[int, int,
 def render_event(event: Event, settings: FeedSettings) -> bytes:
     """A single event as a calendar file (the download and the reminder mail)."""
     sequence = _sequences([event.id]).get(event.id, 0)
-    return ical.serialize([to_calendar_event(event, sequence, settings)],
-                          name=event.title, uid=f"event-file-{event.id}@{settings.uid_domain}",
-                          zone=settings.zone, refresh=settings.refresh)
+    head = ical.calendar_head(name=event.title,
+                              uid=f"event-file-{event.id}@{settings.uid_domain}",
+                              zone=settings.zone, refresh=settings.refresh)
+    # The same text as serialize() writes; cached, as several reminders attach it.
+    text = event_text(to_calendar_event(event, sequence, settings))
+    return head + text + ical.CALENDAR_END
 
 
 def current_generation() -> int:

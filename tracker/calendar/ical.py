@@ -5,6 +5,7 @@ text can hold anything; it is cleaned here so it can never add or break a proper
 icalendar escapes ; , \\ and newlines, and we normalise CR and drop other control
 characters, which RFC 5545 does not allow in TEXT values."""
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -109,8 +110,10 @@ def vevent_bytes(item: CalendarEvent) -> bytes:
     return _vevent(item).to_ical()
 
 
+@functools.lru_cache(maxsize=256)
 def calendar_head(*, name: str, uid: str, zone: ZoneInfo, refresh: timedelta) -> bytes:
-    """The calendar's opening lines and properties, up to its first event."""
+    """The calendar's opening lines and properties, up to its first event (the same for
+    every rendering of a feed, and for every reminder mail about an event)."""
     calendar = Calendar.new(uid=uid, prodid=PRODID)
     calendar.add("NAME", Text(one_line(name)))
     calendar.add("X-WR-CALNAME", Text(one_line(name)))
