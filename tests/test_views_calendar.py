@@ -463,9 +463,13 @@ def test_a_worker_without_a_copy_serves_the_stored_bytes(client, anon, login_as,
     sa_event.listen(db.engine, "before_cursor_execute",
                     lambda conn, cursor, statement, *a: statements.append(statement))
     cache.memory.clear()
+    not_modified = anon.get(path(token), headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304
+    assert not any("gzip_body" in s for s in statements), statements  # bytes not read
     second = anon.get(path(token))
     assert (second.data, second.headers["ETag"]) == (first.data, first.headers["ETag"])
     assert not any(EVENT_TABLE.search(s) for s in statements), statements
+    assert any("gzip_body" in s for s in statements)  # read once from the database
 
 
 # --- audit (U-1) ------------------------------------------------------------------------

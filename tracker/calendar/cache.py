@@ -9,6 +9,7 @@ rendering are re-rendered and spliced into it (assembly.py); the feed is rebuilt
 only when that cannot be told (settings, expiry, a change to anything, no rendering)."""
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,9 +26,22 @@ SPLICE_MAX = 1000
 
 @dataclass(frozen=True)
 class CachedFeed:
-    rendering: assembly.Rendering
+    """The current version's validators, and its bytes on demand: answering 304 needs
+    only the former, so it never reads or decompresses a rendering."""
+
+    etag: str
+    gzip_etag: str
     event_count: int
     modified_at: datetime
+    load: Callable[[], assembly.Rendering]
+
+    def rendering(self) -> assembly.Rendering:
+        return self.load()
+
+
+def _ready(rendering: assembly.Rendering, count: int, modified_at: datetime) -> CachedFeed:
+    return CachedFeed(rendering.etag, rendering.gzip_etag, count, modified_at,
+                      lambda: rendering)
 
 
 @dataclass(frozen=True)
@@ -119,14 +133,20 @@ def _stored(feed_id: int, meta: _Meta, budget: int) -> assembly.Rendering | None
 
 def cached_feed(feed_id: int, now: datetime, settings: content.FeedSettings,
                 budget: int) -> CachedFeed:
-    """The feed's current rendering. A hit reads one row (neither the feed nor any event
-    is loaded) and the bytes from memory; `budget` bounds the bytes this worker keeps."""
+    """The feed's current version. A hit reads one row (neither the feed nor any event
+    is loaded), and its bytes come from memory when asked for; `budget` bounds the bytes
+    this worker keeps."""
     settings_key = settings.fingerprint()
     meta = _meta(feed_id)
     if meta is not None and meta.fresh(settings_key, now):
-        rendering = _stored(feed_id, meta, budget)
-        if rendering is not None:
-            return CachedFeed(rendering, meta.event_count, meta.modified_at)
+        def load() -> assembly.Rendering:
+            # None: another worker replaced the row since it was read.
+            return _stored(feed_id, meta, budget) or _rebuild(
+                db.session.get(CalendarFeed, feed_id), now, settings, settings_key,
+                _meta(feed_id), budget).rendering()
+
+        return CachedFeed(meta.etag, meta.gzip_etag, meta.event_count, meta.modified_at,
+                          load)
     feed = db.session.get(CalendarFeed, feed_id)
     return _rebuild(feed, now, settings, settings_key, meta, budget)
 
@@ -157,7 +177,7 @@ def _rebuild(feed: CalendarFeed, now: datetime, settings: content.FeedSettings,
                        else max(now, meta.modified_at))
     _store(feed.id, rendering, generation, settings_key, valid_until, count, modified_at)
     memory.put(feed.id, rendering, budget)
-    return CachedFeed(rendering, count, modified_at)
+    return _ready(rendering, count, modified_at)
 
 
 def _store(feed_id: int, rendering: assembly.Rendering, generation: int, settings_key: str,

@@ -68,22 +68,30 @@ def feed(token: str):
         abort(404)
     cached = cache.cached_feed(found.id, now, settings(),
                                current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20)
-    rendering = cached.rendering
     gzipped = request.accept_encodings["gzip"] > 0
-    etag = rendering.gzip_etag if gzipped else rendering.etag
+    etag = cached.gzip_etag if gzipped else cached.etag
     not_modified = request.if_none_match.contains_weak(etag.strip('"'))
+    # The bytes are read only for a full answer, inside this unit of work.
+    rendering = None if not_modified else cached.rendering()
     feeds.mark_used(found, now)
     audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
                  label="feed token", changes={
                      "events": cached.event_count, "not_modified": not_modified})
     db.session.commit()
-    if not_modified:
+    return _feed_response(rendering, gzipped, etag, cached.modified_at)
+
+
+def _feed_response(rendering, gzipped: bool, etag: str, modified):
+    """304 when `rendering` is None; the plain or gzip bytes with their own ETag."""
+    if rendering is None:
         response = Response(status=304)
     elif gzipped:
-        response = _calendar_response(rendering.gzip, etag, cached.modified_at)
+        etag = rendering.gzip_etag
+        response = _calendar_response(rendering.gzip, etag, modified)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = _calendar_response(rendering.body, etag, cached.modified_at)
+        etag = rendering.etag
+        response = _calendar_response(rendering.body, etag, modified)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "private, no-cache"
     # Both encodings are offered: caches must key on the request's Accept-Encoding.
