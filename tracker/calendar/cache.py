@@ -8,6 +8,7 @@ rendering (content.py). When the generation moves, the events changed since the 
 rendering are re-rendered and spliced into it (assembly.py); the feed is rebuilt whole
 only when that cannot be told (settings, expiry, a change to anything, no rendering)."""
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,35 +69,40 @@ class _Meta:
 
 
 class _Memory:
-    """Each worker's copies, least recently used first, within a byte budget."""
+    """Each worker's copies, least recently used first, within a byte budget. Locked:
+    the development server and threaded workers serve requests in threads."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[int, assembly.Rendering] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
-    def get(self, feed_id: int, etag: str) -> assembly.Rendering | None:
-        found = self._items.get(feed_id)
-        if found is None or found.etag != etag:
-            return None
-        self._items.move_to_end(feed_id)
-        return found
+    def get(self, feed_id: int, etag: str, gzip_etag: str) -> assembly.Rendering | None:
+        with self._lock:
+            found = self._items.get(feed_id)
+            if found is None or (found.etag, found.gzip_etag) != (etag, gzip_etag):
+                return None
+            self._items.move_to_end(feed_id)
+            return found
 
     def put(self, feed_id: int, rendering: assembly.Rendering, budget: int) -> None:
-        self.drop(feed_id)
-        self._items[feed_id] = rendering
-        self._bytes += _size(rendering)
-        while self._bytes > budget and len(self._items) > 1:
-            _, old = self._items.popitem(last=False)
-            self._bytes -= _size(old)
+        with self._lock:
+            self._drop(feed_id)
+            self._items[feed_id] = rendering
+            self._bytes += _size(rendering)
+            while self._bytes > budget and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= _size(old)
 
-    def drop(self, feed_id: int) -> None:
+    def _drop(self, feed_id: int) -> None:
         old = self._items.pop(feed_id, None)
         if old is not None:
             self._bytes -= _size(old)
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
 
 def _size(rendering: assembly.Rendering) -> int:
@@ -118,7 +124,7 @@ def _meta(feed_id: int) -> _Meta | None:
 
 def _stored(feed_id: int, meta: _Meta, budget: int) -> assembly.Rendering | None:
     """The rendering `meta` describes: from memory, else read once from the database."""
-    found = memory.get(feed_id, meta.etag)
+    found = memory.get(feed_id, meta.etag, meta.gzip_etag)
     if found is not None:
         return found
     row = db.session.execute(select(FeedCache.layout, FeedCache.gzip_body)
