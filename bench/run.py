@@ -1,6 +1,7 @@
 """Run the benchmarks and print one Markdown table row per target.
 
-.venv/bin/python -m bench.run [feeds-cold] [feeds-http] [pages] [reminders] [memory]
+.venv/bin/python -m bench.run [feeds-cold] [feeds-cold-postgresql] [feeds-http] [pages]
+    [reminders] [memory]
 (default: all). `make bench` installs what they need first."""
 
 import platform
@@ -10,13 +11,14 @@ from pathlib import Path
 
 from bench.results import HEADER
 
-SUITES = ["feeds-cold", "feeds-http", "pages", "reminders", "memory"]
+SUITES = ["feeds-cold", "feeds-cold-postgresql", "feeds-http", "pages", "reminders",
+          "memory"]
 
 
 def _run(name: str) -> list:
-    if name == "feeds-cold":
+    if name in ("feeds-cold", "feeds-cold-postgresql"):
         from bench import feeds
-        return feeds.in_process("sqlite")
+        return feeds.in_process("postgresql" if name.endswith("postgresql") else "sqlite")
     if name == "feeds-http":
         from bench import feeds
         return feeds.under_gunicorn("sqlite")

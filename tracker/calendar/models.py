@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
@@ -91,3 +100,12 @@ class FeedCache(Base):
     event_count: Mapped[int] = mapped_column(Integer)
     # Moves forward only: a new rendering never gets an earlier Last-Modified.
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The gzip bytes are compressed already, and PostgreSQL's own compression of a large value
+# (TOAST) would cost more than the rest of a feed update: store both blobs as they are.
+# The migration does the same for existing databases.
+STORE_UNCOMPRESSED = DDL(
+    "ALTER TABLE calendar_feed_cache ALTER COLUMN gzip_body SET STORAGE EXTERNAL, "
+    "ALTER COLUMN layout SET STORAGE EXTERNAL").execute_if(dialect="postgresql")
+event.listen(FeedCache.__table__, "after_create", STORE_UNCOMPRESSED)
