@@ -1,7 +1,7 @@
 """Run the benchmarks and print one Markdown table row per target.
 
-.venv/bin/python -m bench.run [feeds-cold] [feeds-cold-postgresql] [feeds-http] [pages]
-    [reminders] [memory]
+.venv/bin/python -m bench.run [feeds-cold] [feeds-cold-postgresql] [feeds-http]
+    [feeds-http-postgresql] [pages] [reminders] [memory]
 (default: all). `make bench` installs what they need first."""
 
 import platform
@@ -11,17 +11,17 @@ from pathlib import Path
 
 from bench.results import HEADER
 
-SUITES = ["feeds-cold", "feeds-cold-postgresql", "feeds-http", "pages", "reminders",
-          "memory"]
+SUITES = ["feeds-cold", "feeds-cold-postgresql", "feeds-http", "feeds-http-postgresql",
+          "pages", "reminders", "memory"]
 
 
 def _run(name: str) -> list:
     if name in ("feeds-cold", "feeds-cold-postgresql"):
         from bench import feeds
         return feeds.in_process("postgresql" if name.endswith("postgresql") else "sqlite")
-    if name == "feeds-http":
+    if name in ("feeds-http", "feeds-http-postgresql"):
         from bench import feeds
-        return feeds.under_gunicorn("sqlite")
+        return feeds.under_gunicorn("postgresql" if name.endswith("postgresql") else "sqlite")
     if name == "pages":
         from bench import pages
         return pages.under_gunicorn("sqlite")
