@@ -20,12 +20,14 @@ def upgrade():
         batch_op.create_index('ix_event_planner_starts', ['planner_id', 'starts_at'])
         batch_op.create_index('ix_event_liaison_starts', ['liaison_id', 'starts_at'])
         batch_op.create_index('ix_event_status_starts', ['status', 'starts_at'])
-        batch_op.create_index('ix_event_ends_at', ['ends_at'])
+        batch_op.create_index('ix_event_status_ends', ['status', 'ends_at'])
+        batch_op.create_index('ix_event_ends_starts_status', ['ends_at', 'starts_at', 'status'])
 
 
 def downgrade():
     with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_index('ix_event_ends_at')
+        batch_op.drop_index('ix_event_ends_starts_status')
+        batch_op.drop_index('ix_event_status_ends')
         batch_op.drop_index('ix_event_status_starts')
         batch_op.drop_index('ix_event_liaison_starts')
         batch_op.drop_index('ix_event_planner_starts')

@@ -104,7 +104,9 @@ class Event(Base):
         Index("ix_event_planner_starts", "planner_id", "starts_at"),
         Index("ix_event_liaison_starts", "liaison_id", "starts_at"),
         Index("ix_event_status_starts", "status", "starts_at"),
-        Index("ix_event_ends_at", "ends_at"),
+        # Events under way (started, not ended) are found through their end time.
+        Index("ix_event_status_ends", "status", "ends_at"),
+        Index("ix_event_ends_starts_status", "ends_at", "starts_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

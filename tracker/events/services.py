@@ -238,20 +238,43 @@ def filtered(filters: EventFilter) -> Select:
     return stmt.order_by(Event.starts_at, Event.id)
 
 
-def _upcoming(now: datetime, days: int, assigned_to: int | None) -> Select:
-    stmt = filtered(EventFilter(since=now, until=now + timedelta(days=days),
-                                assigned_to=assigned_to))
-    return stmt.where(Event.status != EventStatus.CANCELLED.value)
+def _not_cancelled(assigned_to: int | None) -> Select:
+    return filtered(EventFilter(assigned_to=assigned_to)).where(
+        Event.status != EventStatus.CANCELLED.value)
+
+
+def _under_way(now: datetime):
+    """Started before `now` and not ended. The start is wrapped so that databases look
+    these up through the end-time index (few events end after now) rather than walking
+    every past event in the start index."""
+    return (func.coalesce(Event.starts_at, Event.starts_at) < now) & (Event.ends_at >= now)
 
 
 def upcoming(now: datetime, days: int, assigned_to: int | None = None,
              limit: int | None = None) -> list[Event]:
-    return list(db.session.scalars(_upcoming(now, days, assigned_to).limit(limit)))
+    return _soonest(_not_cancelled(assigned_to), now, now + timedelta(days=days), limit)
+
+
+def _soonest(base: Select, now: datetime, horizon: datetime | None,
+             limit: int | None) -> list[Event]:
+    """Events of `base` under way or starting before `horizon`, soonest first, asked as
+    two range queries: one query ordered by start walks the whole start index on SQLite."""
+    starting = base.where(Event.starts_at >= now)
+    if horizon is not None:
+        starting = starting.where(Event.starts_at < horizon)
+    found = [*db.session.scalars(base.where(_under_way(now)).order_by(None)),
+             *db.session.scalars(starting.limit(limit))]
+    found.sort(key=lambda e: (e.starts_at, e.id))
+    return found[:limit]
 
 
 def count_upcoming(now: datetime, days: int) -> int:
-    stmt = _upcoming(now, days, None).order_by(None).with_only_columns(func.count(Event.id))
-    return db.session.scalar(stmt) or 0
+    horizon = now + timedelta(days=days)
+    count = func.count(Event.id)
+    starting = _not_cancelled(None).where(Event.starts_at >= now, Event.starts_at < horizon)
+    under_way = _not_cancelled(None).where(_under_way(now))
+    return sum(db.session.scalar(stmt.order_by(None).with_only_columns(count)) or 0
+               for stmt in (starting, under_way))
 
 
 def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
@@ -292,7 +315,6 @@ def needing_attention(user: User, now: datetime, days: int, limit: int = 50
         sections["Events where I am the organizers' point of contact"] = list(
             db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LEADERSHIP):
-        stmt = filtered(EventFilter(since=now)).where(
-            Event.status == EventStatus.PLANNING.value)
-        sections["Plans awaiting approval"] = list(db.session.scalars(stmt.limit(limit)))
+        stmt = filtered(EventFilter()).where(Event.status == EventStatus.PLANNING.value)
+        sections["Plans awaiting approval"] = _soonest(stmt, now, None, limit)
     return sections
