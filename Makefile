@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test install install-test chromium lint test-postgres install-postgres \
-	postgres-server
+	postgres-server bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -60,3 +60,12 @@ postgres-server:
 
 test-postgres: install-postgres chromium postgres-server
 	$(VENV)/bin/pytest --db=postgresql
+
+# The benchmarks (bench/README.md): gunicorn and psycopg from the bench extra, wrk (load)
+# and the PostgreSQL server (throwaway clusters) from Debian.
+bench: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@{ command -v wrk && ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    wrk postgresql; }
+	$(PY) -m bench.run $(BENCH)

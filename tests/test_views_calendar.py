@@ -3,6 +3,7 @@ caching, content, filters, personal data (I-2/P-4), audit rows (U-1) and the fee
 The iCalendar serializer itself is covered by test_calendar_parsers.py."""
 
 import dataclasses
+import gzip
 import hashlib
 import logging
 import re
@@ -21,7 +22,7 @@ from tests.conftest import NOW, login
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
-from tracker.calendar import feeds
+from tracker.calendar import assembly, cache, content, feeds
 from tracker.calendar.models import CalendarFeed
 from tracker.db import utcnow
 from tracker.events import services as events
@@ -377,6 +378,108 @@ def test_unchanged_feed_is_served_from_the_cache(app, client, anon, login_as, ma
         assert "Rally moved indoors" in unfolded(third)
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _rebuilt_from_scratch(anon, token) -> bytes:
+    """What a worker with nothing cached would serve."""
+    cache.memory.clear()
+    db.session.execute(text("DELETE FROM calendar_feed_cache"))
+    db.session.commit()
+    return anon.get(path(token)).data
+
+
+def test_gzip_is_offered_and_compressed_once_per_version(client, anon, login_as,
+                                                         make_event, monkeypatch):
+    planner = login_as(Role.PLANNER)
+    event = make_event(planner)
+    _, token = new_feed(client)
+    plain = anon.get(path(token))
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Content-Encoding" not in (
+        plain.headers)
+    compressions = []
+    real = assembly.zlib.compressobj
+    monkeypatch.setattr(assembly.zlib, "compressobj",
+                        lambda *a: compressions.append(a) or real(*a))
+    gz = {"Accept-Encoding": "gzip, deflate"}
+    first, second = anon.get(path(token), headers=gz), anon.get(path(token), headers=gz)
+    assert compressions == []  # compressed when the version was rendered
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first.headers["Vary"]
+    assert gzip.decompress(first.data) == plain.data and second.data == first.data
+    assert first.headers["ETag"] != plain.headers["ETag"]
+    assert first.headers["Content-Length"] == str(len(first.data))
+    again = anon.get(path(token), headers={**gz, "If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.data, again.headers["ETag"]) == (
+        304, b"", first.headers["ETag"])
+    # The plain validator does not stand for the compressed bytes, nor the reverse.
+    assert anon.get(path(token), headers={**gz, "If-None-Match": plain.headers["ETag"]}
+                    ).status_code == 200
+    assert anon.get(path(token), headers={"If-None-Match": first.headers["ETag"]}
+                    ).status_code == 200
+    refused = anon.get(path(token), headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+    head = anon.head(path(token), headers=gz)
+    assert head.data == b"" and head.headers["Content-Length"] == str(len(first.data))
+    edit(planner, event, title="Rally moved indoors")
+    assert "Rally moved indoors" in unfolded(gzip.decompress(
+        anon.get(path(token), headers=gz).data))
+
+
+def test_an_edit_is_spliced_into_the_stored_rendering(client, anon, make_user, make_event,
+                                                      monkeypatch):
+    planner, other = make_user(Role.PLANNER), make_user(Role.PLANNER)
+    login(client, planner)
+    made = [make_event(planner, title=f"Rally {n}", planner_id=planner.id,
+                       starts_at=NOW + timedelta(days=n)) for n in range(1, 7)]
+    _, token = new_feed(client, status="draft")
+    anon.get(path(token))
+    loads = []
+    real = content.feed_events
+    monkeypatch.setattr(content, "feed_events",
+                        lambda *a, **k: loads.append(k.get("only")) or real(*a, **k))
+
+    edit(planner, made[2], title="Rally moved indoors")  # new text in place
+    edit(planner, made[0], starts_at=NOW + timedelta(days=9, hours=1),
+         ends_at=NOW + timedelta(days=9, hours=3))  # moves to the end
+    cache.memory.clear()  # another worker continues from the stored rendering
+    spliced = anon.get(path(token)).data
+    move(planner, made[4], S.PLANNING)  # leaves a feed of drafts
+    new = make_event(planner, title="New vigil", starts_at=NOW + timedelta(days=3, hours=1))
+    events.delete_event(planner, made[5], NOW)
+    db.session.commit()
+    spliced_again = anon.get(path(token))
+    assert loads == [{made[2].id, made[0].id}, {made[4].id, new.id, made[5].id}]
+    order = [int(uid.split("@")[0].removeprefix("event-"))
+             for uid in vevents(spliced_again.data)]
+    assert order == [made[1].id, made[2].id, new.id, made[3].id, made[0].id]
+    assert "Rally moved indoors" in unfolded(spliced)
+    assert _rebuilt_from_scratch(anon, token) == spliced_again.data
+    assert loads[-1] is None
+
+    # A change to a user may change any event (a planner's name): rebuilt whole.
+    accounts.update_user(make_user(Role.ADMIN), planner, display_name="Pat Renamed",
+                         roles=["planner"], active=True, now=NOW)
+    db.session.commit()
+    assert "Planner: Pat Renamed" in unfolded(anon.get(path(token)).data)
+    assert loads[-1] is None and other.id
+
+
+def test_a_worker_without_a_copy_serves_the_stored_bytes(client, anon, login_as,
+                                                         make_event):
+    make_event(login_as(Role.PLANNER))
+    _, token = new_feed(client)
+    first = anon.get(path(token))
+    statements: list[str] = []
+    sa_event.listen(db.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *a: statements.append(statement))
+    cache.memory.clear()
+    not_modified = anon.get(path(token), headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304
+    assert not any("gzip_body" in s for s in statements), statements  # bytes not read
+    second = anon.get(path(token))
+    assert (second.data, second.headers["ETag"]) == (first.data, first.headers["ETag"])
+    assert not any(EVENT_TABLE.search(s) for s in statements), statements
+    assert any("gzip_body" in s for s in statements)  # read once from the database
 
 
 # --- audit (U-1) ------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class DefaultConfig:
 
     # How far ahead the dashboard looks.
     DASHBOARD_DAYS = 14
+    # Rows in each dashboard list (the full list is on the events page).
+    DASHBOARD_LIST_MAX = 50
     EVENTS_PER_PAGE = 25
     AUDIT_PER_PAGE = 50
 
@@ -37,6 +39,9 @@ class DefaultConfig:
     # The tracker's public address, e.g. "https://tracker.agency.gov": used in feed links
     # and event links inside calendars. Without it, the address of the request is used.
     PUBLIC_BASE_URL: str | None = None
+    # Each web worker keeps rendered feeds (plain and gzip) in memory up to this size;
+    # beyond it the least recently used are read back from the database when needed.
+    CALENDAR_MEMORY_CACHE_MB = 128
 
     # Reminders: days before an event's start (users and events can choose their own),
     # and how often the scheduler delivers what is due.

@@ -172,11 +172,18 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "event_id": (K, "event"), "sequence": (R, "iCalendar SEQUENCE"),
     },
     "calendar_generation": {"id": (K, "single row"), "value": (R, "cache generation")},
+    "calendar_change": {
+        "generation": (K, "cache generation"),
+        "event_id": (R, "event whose feed entry the generation changed"),
+    },
     "calendar_feed_cache": {
         "feed_id": (K, "feed"), "generation": (R, "cache key"),
         "settings_key": (R, "cache key: settings the rendering was made with"),
         "valid_until": (R, "cache expiry"), "etag": (R, "HTTP validator"),
-        "body": (R, "rendered feed: event schedule only, no personal data"),
+        "gzip_etag": (R, "HTTP validator of the compressed feed"),
+        "gzip_body": (R, "rendered feed, gzip-compressed: event schedule only, no "
+                         "personal data"),
+        "layout": (R, "event ids, sort keys and lengths inside the rendered feed"),
         "event_count": (R, "events in the feed"), "modified_at": (R, "Last-Modified"),
     },
     "reminder": {

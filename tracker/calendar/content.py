@@ -1,16 +1,22 @@
 """What a feed contains, its cached rendering, and the bookkeeping that keeps both right:
 each event's SEQUENCE and the generation counter raised by every relevant change."""
 
+import functools
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.calendar import ical
-from tracker.calendar.models import CalendarFeed, CalendarGeneration, CalendarSequence, FeedCache
+from tracker.calendar.models import (
+    CalendarChange,
+    CalendarFeed,
+    CalendarGeneration,
+    CalendarSequence,
+)
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 
@@ -18,6 +24,9 @@ CONFIRMED = {EventStatus.PLAN_APPROVED, EventStatus.IN_PROGRESS, EventStatus.CON
              EventStatus.CLOSED}
 # Changes to these fields move the event in a calendar: clients must replace their copy.
 PLACE_AND_TIME = {"starts_at", "ends_at", "venue", "route_description"}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Generations kept in the change log: a rendering older than that is rebuilt whole.
+CHANGES_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class FeedSettings:
     base_url: str  # e.g. "https://tracker.example.gov", no trailing slash
     uid_domain: str
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (frozen; a request host may vary)
     def fingerprint(self) -> str:
         """Identifies the settings a rendering was made with: a cached feed made with
         other settings (or for another host, when PUBLIC_BASE_URL is unset) is rebuilt."""
@@ -80,9 +90,10 @@ def _sequences(event_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def feed_events(feed: CalendarFeed, now: datetime, settings: FeedSettings
-                ) -> tuple[list[Event], datetime | None]:
-    """The feed's events, and when that list next changes by the clock alone."""
+def feed_events(feed: CalendarFeed, now: datetime, settings: FeedSettings,
+                only: set[int] | None = None) -> tuple[list[Event], datetime | None]:
+    """The feed's events (of those in `only`, if given), and when that list next changes
+    by the clock alone."""
     stmt = select(Event).options(selectinload(Event.planner)).order_by(Event.starts_at,
                                                                        Event.id)
     if feed.kind:
@@ -92,6 +103,8 @@ def feed_events(feed: CalendarFeed, now: datetime, settings: FeedSettings
     if feed.assigned_to_owner:
         stmt = stmt.where(or_(Event.planner_id == feed.owner_id,
                               Event.liaison_id == feed.owner_id))
+    if only is not None:
+        stmt = stmt.where(Event.id.in_(only))
     cancelled = EventStatus.CANCELLED.value
     if not feed.include_cancelled:
         stmt = stmt.where(Event.status != cancelled)
@@ -105,24 +118,49 @@ def feed_events(feed: CalendarFeed, now: datetime, settings: FeedSettings
     return events, min(leaving, default=None)
 
 
-def render(feed: CalendarFeed, events: list[Event], settings: FeedSettings) -> bytes:
+def feed_head(feed: CalendarFeed, settings: FeedSettings) -> bytes:
+    return ical.calendar_head(name=feed.name, uid=f"feed-{feed.id}@{settings.uid_domain}",
+                              zone=settings.zone, refresh=settings.refresh)
+
+
+# Serialized text per event, keyed by everything it is made of (the CalendarEvent: times,
+# texts, status, sequence, planner's name, base URL ...), so a rebuild or another feed
+# with the same event reuses it. Bounded: cleared when it grows past the limit.
+_texts: dict[ical.CalendarEvent, bytes] = {}
+TEXTS_MAX = 200_000
+
+
+def event_text(item: ical.CalendarEvent) -> bytes:
+    text = _texts.get(item)
+    if text is None:
+        if len(_texts) >= TEXTS_MAX:
+            _texts.clear()
+        text = _texts[item] = ical.vevent_bytes(item)
+    return text
+
+
+def sort_key(event: Event) -> int:
+    """Feed order (start, then id) as an integer: microseconds since the epoch."""
+    return (event.starts_at - EPOCH) // timedelta(microseconds=1)
+
+
+def entries(events: list[Event], settings: FeedSettings) -> list[tuple[int, int, bytes]]:
+    """(sort key, event id, serialized text) of each event, in the given order."""
     sequences = _sequences([e.id for e in events])
-    items = (to_calendar_event(e, sequences.get(e.id, 0), settings) for e in events)
-    return ical.serialize(items, name=feed.name, uid=f"feed-{feed.id}@{settings.uid_domain}",
-                          zone=settings.zone, refresh=settings.refresh)
+    return [(sort_key(e), e.id,
+             event_text(to_calendar_event(e, sequences.get(e.id, 0), settings)))
+            for e in events]
 
 
 def render_event(event: Event, settings: FeedSettings) -> bytes:
     """A single event as a calendar file (the download and the reminder mail)."""
     sequence = _sequences([event.id]).get(event.id, 0)
-    return ical.serialize([to_calendar_event(event, sequence, settings)],
-                          name=event.title, uid=f"event-file-{event.id}@{settings.uid_domain}",
-                          zone=settings.zone, refresh=settings.refresh)
-
-
-def etag_of(body: bytes) -> str:
-    """A strong validator over the exact bytes."""
-    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    head = ical.calendar_head(name=event.title,
+                              uid=f"event-file-{event.id}@{settings.uid_domain}",
+                              zone=settings.zone, refresh=settings.refresh)
+    # The same text as serialize() writes; cached, as several reminders attach it.
+    text = event_text(to_calendar_event(event, sequence, settings))
+    return head + text + ical.CALENDAR_END
 
 
 def current_generation() -> int:
@@ -130,52 +168,32 @@ def current_generation() -> int:
         CalendarGeneration.id == 1)) or 0
 
 
-def bump_generation() -> None:
+def bump_generation(event_id: int | None = None) -> None:
     """Called in the same unit of work as the change, so a cached feed is never newer
-    than its data."""
-    updated = db.session.execute(update(CalendarGeneration).where(CalendarGeneration.id == 1)
-                                 .values(value=CalendarGeneration.value + 1))
-    if updated.rowcount == 0:
-        db.session.add(CalendarGeneration(id=1, value=1))
-        db.session.flush()
-
-
-def _fresh(cache: FeedCache | None, generation: int, settings_key: str,
-           now: datetime) -> bool:
-    return cache is not None and cache.generation == generation and (
-        cache.settings_key == settings_key) and (
-        cache.valid_until is None or now < cache.valid_until)
-
-
-def cached_feed(feed: CalendarFeed, now: datetime, settings: FeedSettings) -> FeedCache:
-    """The feed's rendering: from the cache when nothing has changed, else rebuilt."""
-    settings_key = settings.fingerprint()
-    cache = db.session.get(FeedCache, feed.id)
-    if _fresh(cache, current_generation(), settings_key, now):
-        return cache
-    # Rebuild under the feed row's lock. Web workers fetching the same feed at once
-    # would otherwise each insert the first rendering (a duplicate key) or overwrite a
-    # newer one (Last-Modified going back). Whoever waited looks again: the rendering
-    # the other worker just committed is usually fresh. (SQLite serialises writers.)
-    db.session.execute(select(CalendarFeed.id).where(CalendarFeed.id == feed.id)
-                       .with_for_update())
-    cache = db.session.get(FeedCache, feed.id, populate_existing=True)
-    generation = current_generation()
-    if _fresh(cache, generation, settings_key, now):
-        return cache
-    events, valid_until = feed_events(feed, now, settings)
-    body = render(feed, events, settings)
-    etag = etag_of(body)
-    if cache is None:
-        cache = FeedCache(feed_id=feed.id, modified_at=now)
-        db.session.add(cache)
-    elif cache.etag != etag:
-        cache.modified_at = max(now, cache.modified_at)
-    cache.generation, cache.valid_until = generation, valid_until
-    cache.settings_key = settings_key
-    cache.etag, cache.body, cache.event_count = etag, body, len(events)
+    than its data. `event_id` names the one event whose feed entry changed; None means
+    anything may have (feeds are then rebuilt whole)."""
+    value = db.session.scalar(update(CalendarGeneration).where(CalendarGeneration.id == 1)
+                              .values(value=CalendarGeneration.value + 1)
+                              .returning(CalendarGeneration.value))
+    if value is None:
+        value = (db.session.scalar(select(func.max(CalendarChange.generation))) or 0) + 1
+        db.session.add(CalendarGeneration(id=1, value=value))
+    db.session.add(CalendarChange(generation=value, event_id=event_id))
     db.session.flush()
-    return cache
+    if value % CHANGES_KEPT == 0:
+        db.session.execute(delete(CalendarChange).where(
+            CalendarChange.generation <= value - CHANGES_KEPT))
+
+
+def changed_events(since: int, until: int) -> set[int] | None:
+    """Events changed by generations since+1 .. until; None when that cannot be told
+    (a change of anything, or part of the log already pruned)."""
+    rows = db.session.execute(select(CalendarChange.generation, CalendarChange.event_id)
+                              .where(CalendarChange.generation > since,
+                                     CalendarChange.generation <= until)).all()
+    if len(rows) != until - since or any(event_id is None for _, event_id in rows):
+        return None
+    return {event_id for _, event_id in rows}
 
 
 def raise_sequence(event_id: int) -> None:

@@ -6,9 +6,9 @@ enough for a value that cannot be guessed). It works only on the feed route."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -134,19 +134,43 @@ def all_feeds() -> list[CalendarFeed]:
     return list(db.session.scalars(stmt))
 
 
-def recognise(token: str) -> tuple[CalendarFeed | None, str]:
+@dataclass(frozen=True)
+class FeedRef:
+    """What the feed route needs of a feed on every request, read without loading it."""
+
+    id: int
+    revoked: bool
+    owner_active: bool
+    last_used_at: datetime | None
+
+
+def recognise(token: str) -> tuple[FeedRef | None, str]:
     """(feed, "ok") for a usable token; (feed or None, why not) otherwise."""
     if not token or len(token) > 200:
         return None, "unknown"
-    feed = db.session.scalar(select(CalendarFeed).where(
-        CalendarFeed.token_hash == hash_token(token)))
-    if feed is None:
+    # One light query on every feed request: the owner's state comes with the feed.
+    row = db.session.execute(
+        select(CalendarFeed.id, CalendarFeed.revoked_at, User.active,
+               CalendarFeed.last_used_at).join(CalendarFeed.owner)
+        .where(CalendarFeed.token_hash == hash_token(token))).first()
+    if row is None:
         return None, "unknown"
-    if feed.revoked_at is not None:
+    feed = FeedRef(row[0], row[1] is not None, bool(row[2]), row[3])
+    if feed.revoked:
         return feed, "revoked"
-    if not feed.owner.active:
+    if not feed.owner_active:
         return feed, "owner deactivated"
     return feed, "ok"
+
+
+# "Last used" is shown to the minute: recording every fetch would add a write to each.
+LAST_USED_STEP = timedelta(minutes=1)
+
+
+def mark_used(feed: FeedRef, now: datetime) -> None:
+    if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_STEP:
+        db.session.execute(update(CalendarFeed).where(CalendarFeed.id == feed.id)
+                           .values(last_used_at=now))
 
 
 def describe(feed: CalendarFeed) -> str:

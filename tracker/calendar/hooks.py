@@ -6,27 +6,28 @@ from tracker.events import signals as event_signals
 
 
 def _created(event, **_):
-    bump_generation()
+    bump_generation(event.id)
 
 
 def _changed(event, changed: set[str], **_):
     if changed & PLACE_AND_TIME:
         raise_sequence(event.id)
-    bump_generation()
+    bump_generation(event.id)
 
 
 def _status_changed(event, **_):
     raise_sequence(event.id)
-    bump_generation()
+    bump_generation(event.id)
 
 
 def _deleted(event_id, **_):
-    bump_generation()
+    bump_generation(event_id)
 
 
 def _user_changed(user, **_):
-    # Planner names appear in feed descriptions, and a deactivated owner's feeds stop.
-    bump_generation()
+    # Planner names appear in feed descriptions, and a deactivated owner's feeds stop:
+    # any event may have changed.
+    bump_generation(None)
 
 
 def install() -> None:

@@ -5,6 +5,7 @@ text can hold anything; it is cleaned here so it can never add or break a proper
 icalendar escapes ; , \\ and newlines, and we normalise CR and drop other control
 characters, which RFC 5545 does not allow in TEXT values."""
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,8 +101,19 @@ def _vevent(item: CalendarEvent) -> Event:
     return event
 
 
-def serialize(events: Iterable[CalendarEvent], *, name: str, uid: str, zone: ZoneInfo,
-              refresh: timedelta) -> bytes:
+CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
+def vevent_bytes(item: CalendarEvent) -> bytes:
+    """One event's lines, exactly as they appear inside a calendar: feeds keep these per
+    event and assemble them instead of serializing every event again."""
+    return _vevent(item).to_ical()
+
+
+@functools.lru_cache(maxsize=256)
+def calendar_head(*, name: str, uid: str, zone: ZoneInfo, refresh: timedelta) -> bytes:
+    """The calendar's opening lines and properties, up to its first event (the same for
+    every rendering of a feed, and for every reminder mail about an event)."""
     calendar = Calendar.new(uid=uid, prodid=PRODID)
     calendar.add("NAME", Text(one_line(name)))
     calendar.add("X-WR-CALNAME", Text(one_line(name)))
@@ -109,6 +121,14 @@ def serialize(events: Iterable[CalendarEvent], *, name: str, uid: str, zone: Zon
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     calendar.add("X-WR-TIMEZONE", zone.key)
-    for item in events:
-        calendar.add_component(_vevent(item))
-    return calendar.to_ical()
+    whole = calendar.to_ical()
+    if not whole.endswith(CALENDAR_END):  # icalendar's layout changed: fail loudly
+        raise RuntimeError("unexpected end of an empty calendar")
+    return whole[: -len(CALENDAR_END)]
+
+
+def serialize(events: Iterable[CalendarEvent], *, name: str, uid: str, zone: ZoneInfo,
+              refresh: timedelta) -> bytes:
+    """The same bytes icalendar writes for the whole calendar (a test holds them equal)."""
+    head = calendar_head(name=name, uid=uid, zone=zone, refresh=refresh)
+    return b"".join([head, *(vevent_bytes(item) for item in events), CALENDAR_END])

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
@@ -52,6 +61,20 @@ class CalendarGeneration(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class CalendarChange(Base):
+    """What each generation changed: one event (its feed entry is re-rendered and put in
+    place) or, with no event, anything (feeds are rebuilt). Raising the generation locks
+    its row until commit, so generations become visible in order and a feed rendered at
+    generation G is brought up to date by the changes after G."""
+
+    __tablename__ = "calendar_change"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                            autoincrement=False)
+    # No foreign key: a deleted event's change is what removes it from feeds.
+    event_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class FeedCache(Base):
     """A feed's last rendering, shared by every web worker and machine."""
 
@@ -66,8 +89,24 @@ class FeedCache(Base):
     # The content also changes with time alone (a cancelled event leaves the feed after
     # the configured period): the rendering is good until then.
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Strong validators of the plain and the gzip-encoded bytes.
     etag: Mapped[str] = mapped_column(String(80))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    gzip_etag: Mapped[str] = mapped_column(String(80), default="")
+    # The rendering, gzip-compressed once per version; the plain bytes are those
+    # decompressed (storing them too would write every version's bytes twice).
+    gzip_body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # Event ids, sort keys, lengths and gzip blocks of the body (tracker.calendar.assembly):
+    # a change to one event is spliced in instead of rebuilding the feed.
+    layout: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     event_count: Mapped[int] = mapped_column(Integer)
     # Moves forward only: a new rendering never gets an earlier Last-Modified.
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The gzip bytes are compressed already, and PostgreSQL's own compression of a large value
+# (TOAST) would cost more than the rest of a feed update: store both blobs as they are.
+# The migration does the same for existing databases.
+STORE_UNCOMPRESSED = DDL(
+    "ALTER TABLE calendar_feed_cache ALTER COLUMN gzip_body SET STORAGE EXTERNAL, "
+    "ALTER COLUMN layout SET STORAGE EXTERNAL").execute_if(dialect="postgresql")
+event.listen(FeedCache.__table__, "after_create", STORE_UNCOMPRESSED)

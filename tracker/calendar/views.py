@@ -19,7 +19,7 @@ from flask_login import current_user
 from tracker.accounts.access import public
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.calendar import content, feeds
+from tracker.calendar import assembly, cache, content, feeds
 from tracker.calendar.forms import FeedForm
 from tracker.db import utcnow
 from tracker.errors import ValidationError
@@ -66,19 +66,37 @@ def feed(token: str):
                      changes={"reason": why}, label="feed token")
         db.session.commit()
         abort(404)
-    cache = content.cached_feed(found, now, settings())
-    found.last_used_at = now
-    not_modified = request.if_none_match.contains_weak(cache.etag.strip('"'))
+    cached = cache.cached_feed(found.id, now, settings(),
+                               current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20)
+    gzipped = request.accept_encodings["gzip"] > 0
+    etag = cached.gzip_etag if gzipped else cached.etag
+    not_modified = request.if_none_match.contains_weak(etag.strip('"'))
+    # The bytes are read only for a full answer, inside this unit of work.
+    rendering = None if not_modified else cached.rendering()
+    feeds.mark_used(found, now)
     audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
                  label="feed token", changes={
-                     "events": cache.event_count, "not_modified": not_modified})
+                     "events": cached.event_count, "not_modified": not_modified})
     db.session.commit()
-    if not_modified:
-        response = Response(status=304, mimetype="text/calendar")
-        response.headers["ETag"] = cache.etag
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
-    return _calendar_response(cache.body, cache.etag, cache.modified_at)
+    return _feed_response(rendering, gzipped, etag, cached.modified_at)
+
+
+def _feed_response(rendering, gzipped: bool, etag: str, modified):
+    """304 when `rendering` is None; the plain or gzip bytes with their own ETag."""
+    if rendering is None:
+        response = Response(status=304)
+    elif gzipped:
+        etag = rendering.gzip_etag
+        response = _calendar_response(rendering.gzip, etag, modified)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        etag = rendering.etag
+        response = _calendar_response(rendering.body, etag, modified)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "private, no-cache"
+    # Both encodings are offered: caches must key on the request's Accept-Encoding.
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
 
 
 @bp.route("/events/<int:event_id>/calendar.ics")
@@ -87,7 +105,7 @@ def download(event_id: int):
     body = content.render_event(event, settings())
     audit.record(current_user, "calendar.download", "event", event.id)
     db.session.commit()
-    return _calendar_response(body, content.etag_of(body), event.updated_at,
+    return _calendar_response(body, assembly.etag_of(body), event.updated_at,
                               f"event-{event.id}.ics")
 
 

@@ -26,16 +26,23 @@ def index():
         oversight = audit.recent_problems(now - timedelta(days=7))
     pending_reviews = (reviews.pending() if current_user.has_role(Role.PRIVACY_OFFICER)
                        else None)
+    # Each list shows the soonest rows only: the page costs the same with 100,000 events.
+    rows = current_app.config["DASHBOARD_LIST_MAX"]
+    today = to_local(now).date()
     return render_template(
         "dashboard/index.html",
         days=days,
-        upcoming=events.upcoming(now, days),
-        attention=events.needing_attention(current_user, now, days),
+        rows=rows,
+        upcoming=events.upcoming(now, days, limit=rows),
+        upcoming_total=events.count_upcoming(now, days),
+        upcoming_range={"since": today.isoformat(),
+                        "until": (today + timedelta(days=days)).isoformat()},
+        attention=events.needing_attention(current_user, now, days, rows),
         oversight=oversight,
         pending_reviews=pending_reviews,
         due_items=checklist.overdue_and_due(current_user, now, days),
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
-        today=to_local(now).date(),
+        today=today,
         now=now,
     )

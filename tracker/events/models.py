@@ -7,7 +7,16 @@ participants' beliefs: the tracker records the agency's preparation, not people'
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
@@ -91,6 +100,13 @@ class Event(Base):
             "OR attendance_low <= attendance_high",
             name="attendance_range",
         ),
+        # The dashboard's lists, soonest first, without scanning every past event.
+        Index("ix_event_planner_starts", "planner_id", "starts_at"),
+        Index("ix_event_liaison_starts", "liaison_id", "starts_at"),
+        Index("ix_event_status_starts", "status", "starts_at"),
+        # Events under way (started, not ended) are found through their end time.
+        Index("ix_event_status_ends", "status", "ends_at"),
+        Index("ix_event_ends_starts_status", "ends_at", "starts_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

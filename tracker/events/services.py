@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -238,11 +238,43 @@ def filtered(filters: EventFilter) -> Select:
     return stmt.order_by(Event.starts_at, Event.id)
 
 
-def upcoming(now: datetime, days: int, assigned_to: int | None = None) -> list[Event]:
-    stmt = filtered(EventFilter(since=now, until=now + timedelta(days=days),
-                                assigned_to=assigned_to))
-    stmt = stmt.where(Event.status != EventStatus.CANCELLED.value)
-    return list(db.session.scalars(stmt))
+def _not_cancelled(assigned_to: int | None) -> Select:
+    return filtered(EventFilter(assigned_to=assigned_to)).where(
+        Event.status != EventStatus.CANCELLED.value)
+
+
+def _under_way(now: datetime):
+    """Started before `now` and not ended. The start is wrapped so that databases look
+    these up through the end-time index (few events end after now) rather than walking
+    every past event in the start index."""
+    return (func.coalesce(Event.starts_at, Event.starts_at) < now) & (Event.ends_at >= now)
+
+
+def upcoming(now: datetime, days: int, assigned_to: int | None = None,
+             limit: int | None = None) -> list[Event]:
+    return _soonest(_not_cancelled(assigned_to), now, now + timedelta(days=days), limit)
+
+
+def _soonest(base: Select, now: datetime, horizon: datetime | None,
+             limit: int | None) -> list[Event]:
+    """Events of `base` under way or starting before `horizon`, soonest first, asked as
+    two range queries: one query ordered by start walks the whole start index on SQLite."""
+    starting = base.where(Event.starts_at >= now)
+    if horizon is not None:
+        starting = starting.where(Event.starts_at < horizon)
+    found = [*db.session.scalars(base.where(_under_way(now)).order_by(None)),
+             *db.session.scalars(starting.limit(limit))]
+    found.sort(key=lambda e: (e.starts_at, e.id))
+    return found[:limit]
+
+
+def count_upcoming(now: datetime, days: int) -> int:
+    horizon = now + timedelta(days=days)
+    count = func.count(Event.id)
+    starting = _not_cancelled(None).where(Event.starts_at >= now, Event.starts_at < horizon)
+    under_way = _not_cancelled(None).where(_under_way(now))
+    return sum(db.session.scalar(stmt.order_by(None).with_only_columns(count)) or 0
+               for stmt in (starting, under_way))
 
 
 def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
@@ -259,28 +291,30 @@ def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
     return sorted(found.values(), key=lambda e: e.starts_at)
 
 
-def needing_attention(user: User, now: datetime, days: int) -> dict[str, list[Event]]:
-    """What each of the user's roles should look at now, keyed by a heading."""
+def needing_attention(user: User, now: datetime, days: int, limit: int = 50
+                      ) -> dict[str, list[Event]]:
+    """What each of the user's roles should look at now, keyed by a heading; at most
+    `limit` events each, soonest first."""
     horizon = now + timedelta(days=days)
     sections: dict[str, list[Event]] = {}
     if user.has_role(Role.PLANNER):
         stmt = filtered(EventFilter(assigned_to=user.id, until=horizon)).where(
             Event.status.in_([EventStatus.DRAFT.value, EventStatus.PLANNING.value]),
             Event.planner_id == user.id)
-        sections["My events still being planned"] = list(db.session.scalars(stmt))
+        sections["My events still being planned"] = list(db.session.scalars(
+            stmt.limit(limit)))
         stmt = filtered(EventFilter(until=now)).where(
             Event.status.in_([EventStatus.IN_PROGRESS.value, EventStatus.CONCLUDED.value]),
             Event.planner_id == user.id)
         sections["My past events waiting to be concluded or closed"] = list(
-            db.session.scalars(stmt))
+            db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LIAISON):
         stmt = filtered(EventFilter(since=now, until=horizon)).where(
             Event.liaison_id == user.id,
             Event.status.not_in([EventStatus.CANCELLED.value, EventStatus.CLOSED.value]))
         sections["Events where I am the organizers' point of contact"] = list(
-            db.session.scalars(stmt))
+            db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LEADERSHIP):
-        stmt = filtered(EventFilter(since=now)).where(
-            Event.status == EventStatus.PLANNING.value)
-        sections["Plans awaiting approval"] = list(db.session.scalars(stmt.limit(50)))
+        stmt = filtered(EventFilter()).where(Event.status == EventStatus.PLANNING.value)
+        sections["Plans awaiting approval"] = _soonest(stmt, now, None, limit)
     return sections

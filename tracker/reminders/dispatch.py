@@ -83,7 +83,7 @@ def _finish(reminder: Reminder, state: ReminderState, now: datetime, channels: s
     db.session.commit()
 
 
-def deliver(reminder: Reminder, now: datetime, settings: mail.MailSettings) -> ReminderState:
+def deliver(reminder: Reminder, now: datetime, outbox: mail.Outbox) -> ReminderState:
     recipient = reminder.recipient
     composed = compose.compose(reminder)
     channel = channel_for(recipient, reminder.kind)
@@ -92,9 +92,9 @@ def deliver(reminder: Reminder, now: datetime, settings: mail.MailSettings) -> R
         return ReminderState.CANCELLED
     if channel in (Channel.BOTH, Channel.EMAIL):
         text, html = compose.render_bodies(composed, recipient.display_name)
-        message = mail.build(settings.sender, recipient.email, composed.subject, text, html,
-                             composed.attachment)
-        mail.send(message, settings, name=f"reminder-{reminder.id}")
+        message = mail.build(outbox.settings.sender, recipient.email, composed.subject,
+                             text, html, composed.attachment)
+        outbox.send(message, name=f"reminder-{reminder.id}")
     if channel in (Channel.BOTH, Channel.IN_APP):
         db.session.add(InboxMessage(recipient_id=recipient.id, reminder_id=reminder.id,
                                     subject=composed.subject[:300],
@@ -119,23 +119,39 @@ def _retry_later(reminder_id: int, error: Exception, now: datetime) -> ReminderS
     return ReminderState.PENDING
 
 
+def _forget_loaded_since(held: set) -> None:
+    """Detach what the cycle loaded; what the caller's session held stays."""
+    for key, instance in list(db.session.identity_map.items()):
+        if key not in held:
+            db.session.expunge(instance)
+
+
+def _deliver_or_retry(reminder_id: int, now: datetime, outbox: mail.Outbox
+                      ) -> ReminderState:
+    try:
+        return deliver(db.session.get(Reminder, reminder_id), now, outbox)
+    except Exception as error:
+        log.warning("reminder %s not delivered: %s", reminder_id, type(error).__name__)
+        return _retry_later(reminder_id, error, now)
+
+
 def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> CycleResult:
     release_stale_claims(now)
     db.session.commit()
     result = CycleResult()
-    for reminder in claim(now, limit):
-        reminder_id = reminder.id
-        try:
-            state = deliver(reminder, now, settings)
-        except Exception as error:
-            log.warning("reminder %s not delivered: %s", reminder_id, type(error).__name__)
-            state = _retry_later(reminder_id, error, now)
-        if state is ReminderState.SENT:
-            result.sent += 1
-        elif state is ReminderState.CANCELLED:
-            result.cancelled += 1
-        elif state is ReminderState.FAILED:
-            result.failed += 1
-        else:
-            result.retrying += 1
+    held = set(db.session.identity_map.keys())
+    with mail.Outbox(settings) as outbox:  # one SMTP session for the cycle
+        for reminder_id in [r.id for r in claim(now, limit)]:
+            # Each reminder commits on its own; a session holding the whole batch (and
+            # what it loaded) would expire all of it at every commit: quadratic.
+            _forget_loaded_since(held)
+            state = _deliver_or_retry(reminder_id, now, outbox)
+            if state is ReminderState.SENT:
+                result.sent += 1
+            elif state is ReminderState.CANCELLED:
+                result.cancelled += 1
+            elif state is ReminderState.FAILED:
+                result.failed += 1
+            else:
+                result.retrying += 1
     return result

@@ -3,6 +3,7 @@ newcomer can read what would have been sent."""
 
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -48,18 +49,75 @@ def build(sender: str, to: str, subject: str, text: str, html: str,
 
 def send(message: EmailMessage, settings: MailSettings, name: str) -> None:
     """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
-    if settings.server is None:
-        settings.folder.mkdir(parents=True, exist_ok=True)
-        (settings.folder / f"{name}.eml").write_bytes(bytes(message))
-        return
+    with Outbox(settings) as outbox:
+        outbox.send(message, name)
+
+
+class Outbox:
+    """Sends a dispatch cycle's messages over one SMTP session: connecting, greeting and
+    signing in for every message costs more round trips than the message itself."""
+
+    # A session idle longer than this is checked (NOOP) before use: servers close idle
+    # ones, and a message must not fail only because of that.
+    IDLE_CHECK_SECONDS = 5.0
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+        self._used_at = 0.0
+
+    def __enter__(self) -> "Outbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage, name: str) -> None:
+        """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
+        settings = self.settings
+        if settings.server is None:
+            settings.folder.mkdir(parents=True, exist_ok=True)
+            (settings.folder / f"{name}.eml").write_bytes(bytes(message))
+            return
+        try:
+            self._session().send_message(message)
+        except BaseException:
+            self.close()  # the next message starts a clean session
+            raise
+        self._used_at = time.monotonic()
+
+    def _session(self) -> smtplib.SMTP:
+        if self._client is not None and (
+                time.monotonic() - self._used_at > self.IDLE_CHECK_SECONDS):
+            try:
+                self._client.noop()
+            except (OSError, smtplib.SMTPException):
+                self.close()
+        if self._client is None:
+            self._client = _connect(self.settings)
+        return self._client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
     if settings.security == "ssl":
         client = smtplib.SMTP_SSL(settings.server, settings.port, timeout=settings.timeout,
                                   context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
-    with client:
+    try:
         if settings.security == "starttls":
             client.starttls(context=ssl.create_default_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
-        client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    return client

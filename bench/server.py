@@ -1,0 +1,63 @@
+"""The tracker app as gunicorn serves it, plus the benchmarks' reference endpoints
+(bench only, never in the shipped app): registered on the same app object, so they pass
+through the same hooks (sign-in check, security headers) as the tracker's own routes.
+
+- /_bench/trivial: a constant two-byte body.
+- /_bench/prebuilt and /_bench/prebuilt-gzip: the bytes of the files named by
+  BENCH_PREBUILT and BENCH_PREBUILT_GZIP, read once into this worker's memory.
+
+gunicorn 'bench.server:app'
+"""
+
+import os
+from pathlib import Path
+
+from flask import Response
+
+from tracker import create_app
+from tracker.accounts.access import public
+
+app = create_app()
+_prebuilt: dict[str, bytes] = {}
+
+if os.environ.get("BENCH_DIAGNOSTIC_NO_FEED_AUDIT"):
+    # Diagnostic only, never shipped: measures what the audit record written on every
+    # feed fetch (SECURITY.md U-1) costs, by leaving it out.
+    from types import SimpleNamespace
+
+    from tracker.audit import services as _audit
+    from tracker.calendar import views as _calendar_views
+
+    def _record(actor, action, *args, **kwargs):
+        if action == "calendar.feed_fetch":
+            return None
+        return _audit.record(actor, action, *args, **kwargs)
+
+    _calendar_views.audit = SimpleNamespace(record=_record, DENIED=_audit.DENIED)
+
+
+def _bytes(variable: str) -> bytes:
+    if variable not in _prebuilt:
+        _prebuilt[variable] = Path(os.environ[variable]).read_bytes()
+    return _prebuilt[variable]
+
+
+@public
+def trivial():
+    return Response(b"ok", mimetype="text/plain")
+
+
+@public
+def prebuilt():
+    return Response(_bytes("BENCH_PREBUILT"), mimetype="text/calendar")
+
+
+@public
+def prebuilt_gzip():
+    response = Response(_bytes("BENCH_PREBUILT_GZIP"), mimetype="text/calendar")
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+for view in (trivial, prebuilt, prebuilt_gzip):
+    app.add_url_rule(f"/_bench/{view.__name__.replace('_', '-')}", view.__name__, view)
