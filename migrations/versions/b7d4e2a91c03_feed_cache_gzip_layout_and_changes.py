@@ -31,6 +31,10 @@ def upgrade():
         batch_op.add_column(sa.Column('layout', sa.LargeBinary(), nullable=False,
                                       server_default=sa.text("''")))
         batch_op.drop_column('body')
+    with op.batch_alter_table('calendar_feed_cache', schema=None) as batch_op:
+        # The defaults only filled existing rows; the model sets every value itself.
+        for name in ('gzip_etag', 'gzip_body', 'layout'):
+            batch_op.alter_column(name, server_default=None)
     if op.get_bind().dialect.name == "postgresql":
         # Already compressed: TOAST compression would only cost time (see the model).
         op.execute("ALTER TABLE calendar_feed_cache ALTER COLUMN gzip_body SET STORAGE "
