@@ -5,6 +5,7 @@ not need and which would take minutes for 100,000 events)."""
 import random
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 from sqlalchemy import insert
 
 from tracker.accounts import services as accounts
@@ -16,6 +17,8 @@ from tracker.events.models import Event, EventKind, EventStatus, PermitStatus
 from tracker.extensions import db
 
 PASSWORD = "bench-password-not-secret"
+# Every bench user's authenticator key (random per run): sign-in takes a code from it.
+TOTP_SECRET = pyotp.random_base32(length=32)
 BATCH = 5000
 VENUES = ["Courthouse steps", "City Hall plaza", "Riverfront Park", "Capitol lawn",
           "Main Street, 1st to 8th Avenue", "Centennial Park bandshell"]
@@ -31,6 +34,7 @@ def users(count: int = 12) -> list[User]:
             None, email=f"bench{n}@agency.example.com", display_name=f"Officer {n:02d}",
             roles=[r.value for r in [roles[n % 2], *extra]], password=PASSWORD,
             now=datetime.now(UTC)))
+        made[-1].totp_secret, made[-1].totp_enrolled_at = TOTP_SECRET, datetime.now(UTC)
     db.session.commit()
     return made
 

@@ -2,7 +2,7 @@
 trivial endpoint of the same server."""
 
 from bench import web
-from bench.data import PASSWORD
+from bench.data import PASSWORD, TOTP_SECRET
 from bench.results import show
 from bench.setup import app_for, database, free_port, seed
 
@@ -18,7 +18,7 @@ def under_gunicorn(kind: str) -> list:
         emails, _ = seed(app, EVENTS, past_days=6 * 365, future_days=365)
         with web.gunicorn(web.environment(instance, url), free_port()) as base:
             # The first user holds every role but liaison: every dashboard panel shows.
-            cookie = web.session_cookie(base, emails[0], PASSWORD)
+            cookie = web.session_cookie(base, emails[0], PASSWORD, TOTP_SECRET)
             signed_in = {"Cookie": cookie, "User-Agent": web.USER_AGENT}
             for name, path in [("event list", "/events/"),
                                ("event list, page 2,000", "/events/?page=2000"),

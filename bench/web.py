@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pyotp
+
 from bench import load
 from bench.results import ratio_result
 
@@ -70,16 +72,21 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, b
         return err.code, dict(err.headers), err.read()
 
 
-def session_cookie(base: str, email: str, password: str) -> str:
-    """Sign in as a browser does (form, CSRF token) and return the Cookie header."""
+def session_cookie(base: str, email: str, password: str, totp_secret: str) -> str:
+    """Sign in as a browser does (notice, password, authenticator code, CSRF tokens) and
+    return the Cookie header."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "email": email,
-                                   "password": password}).encode()
-    opener.open(f"{base}/login", data=data).read()
+                                   "password": password, "acknowledge": "y"}).encode()
+    page = opener.open(f"{base}/login", data=data).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token,
+                                   "code": pyotp.TOTP(totp_secret).now()}).encode()
+    opener.open(f"{base}/login/code", data=data).read()
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
