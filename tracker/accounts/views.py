@@ -111,6 +111,8 @@ def _finish(user):
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def login_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
     user = _pending_user()
     if user is None or not user.has_factor:
         return _start_again()
@@ -135,6 +137,8 @@ def login_code():
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def login_enrol():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
     user = _pending_user()
     if user is None or user.has_factor or not user.totp_secret:
         return _start_again()
