@@ -67,7 +67,7 @@ NOT_TYPED = {
     "reminder_preference": {"kind", "channel"},
     "user_role": {"role"},
     "user_session": {"token_hash", "end_reason"},
-    "calendar_feed_cache": {"settings_key", "etag"},
+    "calendar_feed_cache": {"settings_key", "etag", "gzip_etag"},
     "checklist_template_item": {"key", "stage", "response_type", "responsible_role",
                                 "due_anchor"},
     "event": {"kind", "permit_status", "information_source", "status"},
