@@ -1,16 +1,11 @@
 """SECURITY.md D-2: `flask --app tracker backup` copies the database consistently while the
 tracker keeps writing, and the copy restores: integrity check, hash chain, data."""
 
-import glob
-import importlib.util
-import os
 import re
 import shutil
-import socket
 import sqlite3
 import stat
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -18,7 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from tests.conftest import NOW, PASSWORD, login
+from tests.conftest import NOW, login
+from tests.smtp import free_port
 from tracker import create_app
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
@@ -73,6 +69,7 @@ def restore(copy: Path, tmp_path: Path, monkeypatch):
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 
 
+@pytest.mark.sqlite_only("the SQLite online backup")
 def test_restore_drill_of_a_backup_taken_while_writing(app, runner, make_user, make_event,
                                                        event_data, tmp_path, monkeypatch):
     planner = make_user(Role.PLANNER)
@@ -125,6 +122,7 @@ def test_restore_drill_of_a_backup_taken_while_writing(app, runner, make_user, m
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only("the SQLite online backup")
 def test_an_uncommitted_write_is_not_in_the_copy_and_does_not_block_it(
         app, make_user, make_event, event_data, tmp_path):
     planner = make_user(Role.PLANNER)
@@ -162,7 +160,7 @@ def test_destination_folder_or_file_and_never_over_an_existing_file(app, runner,
     assert into_folder.exit_code == 0, into_folder.output
     assert Path(WRITTEN.match(into_folder.output.strip())["path"]).parent == folder
 
-    named = tmp_path / "named.sqlite3"
+    named = tmp_path / "named.backup"
     assert runner.invoke(args=["backup", str(named)]).exit_code == 0
     size = named.stat().st_size
     again = runner.invoke(args=["backup", str(named)])
@@ -182,61 +180,16 @@ def test_a_missing_pg_dump_is_named_clearly(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 
-# --- PostgreSQL: pg_dump and pg_restore on a throwaway cluster --------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# --- PostgreSQL: pg_dump and pg_restore --------------------------
 
 
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="needs pg_dump")
 def test_a_failing_pg_dump_leaves_no_file_and_says_why(tmp_path):
-    nobody_listens = f"postgresql+psycopg://tracker:secret@127.0.0.1:{_free_port()}/tracker"
+    nobody_listens = f"postgresql+psycopg://tracker:secret@127.0.0.1:{free_port()}/tracker"
     with pytest.raises(backup.BackupError, match=r"pg_dump failed \(exit 1\)") as failure:
         backup.create(make_url(nobody_listens), tmp_path / "tracker.pgdump")
     assert "secret" not in str(failure.value)
     assert list(tmp_path.iterdir()) == []
-
-
-def _as_postgres(*args: str) -> None:
-    runuser = shutil.which("runuser")
-    subprocess.run([runuser, "-u", "postgres", "--", *args],  # noqa: S603 (fixed programs)
-                   check=True, capture_output=True, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def postgres_server():
-    """A PostgreSQL cluster of its own (initdb refuses root: it runs as postgres)."""
-    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb or not shutil.which("pg_dump") or importlib.util.find_spec("psycopg") is None:
-        pytest.skip("needs the PostgreSQL server and client programs and psycopg")
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("starts the cluster as the postgres user: needs root and runuser")
-    bin_dir = Path(initdb[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
-    shutil.chown(root, "postgres")
-    port = _free_port()
-    _as_postgres(str(bin_dir / "initdb"), "-D", str(root / "data"), "-A", "trust",
-                 "-U", "postgres", "--no-sync")
-    _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-l",
-                 str(root / "log"), "-w", "start", "-o",
-                 f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
-    finally:
-        _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate",
-                     "stop")
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _create_database(server: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _postgres_app(url: str, instance: Path, monkeypatch):
@@ -245,37 +198,35 @@ def _postgres_app(url: str, instance: Path, monkeypatch):
                        "SQLALCHEMY_DATABASE_URI": url})
 
 
-def test_postgresql_backup_with_pg_dump_restores(postgres_server, event_data, tmp_path,
-                                                  monkeypatch):
-    from tracker.accounts import services as accounts
-
-    live = _postgres_app(_create_database(postgres_server, "tracker"), tmp_path / "live",
-                         monkeypatch)
-    with live.app_context():
-        db.create_all()
-        planner = accounts.create_user(None, email="planner@agency.example.com",
-                                       display_name="Planner", roles=["planner"],
-                                       password=PASSWORD, now=NOW)
-        events.create_event(planner, event_data(title="Kept in the dump"), NOW)
-        db.session.commit()
-        result = live.test_cli_runner().invoke(args=["backup"])
-        assert result.exit_code == 0, result.output
-        written = WRITTEN.match(result.output.strip())
-        assert written["method"] == "pg_dump"
-        assert db.session.scalars(select(AuditRecord.outcome).where(
-            AuditRecord.action == "backup.create")).all() == ["success"]
-        db.session.remove()
-        db.engine.dispose()
+@pytest.mark.postgresql_only("pg_dump and pg_restore")
+def test_postgresql_backup_with_pg_dump_restores(app, runner, make_user, make_event,
+                                                  postgres_server, tmp_path, monkeypatch):
+    planner = make_user(Role.PLANNER)
+    make_event(planner, title="Kept in the dump")
+    result = runner.invoke(args=["backup", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = WRITTEN.match(result.output.strip())
+    assert written["method"] == "pg_dump"
+    assert db.session.scalars(select(AuditRecord.outcome).where(
+        AuditRecord.action == "backup.create")).all() == ["success"]
     dump = Path(written["path"])
     assert dump.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
 
-    restored_url = _create_database(postgres_server, "restored")
-    pg_restore = shutil.which("pg_restore") or pytest.skip("needs pg_restore")
-    subprocess.run([pg_restore, "--no-owner", "--exit-on-error",  # noqa: S603 (fixed program)
-                    f"--dbname={postgres_server}/restored", str(dump)],
-                   check=True, capture_output=True, timeout=120)
-    restored = _postgres_app(restored_url, tmp_path / "restored", monkeypatch)
+    restored_name = postgres_server.create_database(empty=True)
+    try:
+        restored_url = postgres_server.url(restored_name)
+        pg_restore = shutil.which("pg_restore") or pytest.skip("needs pg_restore")
+        libpq_url = restored_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        subprocess.run([pg_restore, "--no-owner", "--exit-on-error",  # noqa: S603 (fixed)
+                        f"--dbname={libpq_url}", str(dump)],
+                       check=True, capture_output=True, timeout=120)
+        _check_restored(_postgres_app(restored_url, tmp_path / "restored", monkeypatch))
+    finally:
+        postgres_server.drop_database(restored_name)
+
+
+def _check_restored(restored) -> None:
     with restored.app_context():
         verdict = chain.verify()
         assert verdict.ok and verdict.checked >= 2, verdict

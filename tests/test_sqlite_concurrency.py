@@ -34,6 +34,7 @@ EXPECTED = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1,
             "secure_delete": 1, "begin": "IMMEDIATE"}
 
 
+@pytest.mark.sqlite_only("SQLite's connection settings")
 def test_every_pooled_connection_gets_the_settings(app):
     db.engine.dispose()  # start from an empty pool: every connection below is new
     connections = [db.engine.connect() for _ in range(3)]  # held at once: three of them
@@ -51,6 +52,7 @@ def test_every_pooled_connection_gets_the_settings(app):
             connection.close()
 
 
+@pytest.mark.sqlite_only("SQLite's connection settings")
 def test_a_connection_used_in_autocommit_mode_comes_back_immediate(app):
     db.engine.dispose()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
