@@ -103,6 +103,20 @@ def inbox_count(reminder) -> int:
         InboxMessage.reminder_id == reminder.id))
 
 
+def test_a_title_beyond_ascii_arrives_intact_in_subject_bodies_and_calendar(
+        event, planner, smtp_server):
+    event.title = "Marcha por la educación — Zócalo, 5 000 personnes attendues ✊"
+    db.session.commit()
+    assert cycle(T).sent == 2
+    [message] = to(smtp_server, planner)
+    assert message["Subject"] == f"Coming up: {event.title}, Fri 27 Nov 2026, 9:00 AM CST"
+    assert event.title in message.get_body(("plain",)).get_content()
+    assert event.title in message.get_body(("html",)).get_content()
+    [calendar] = message.iter_attachments()
+    [vevent] = icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")
+    assert str(vevent["SUMMARY"]).startswith(event.title)  # then "(tentative)"
+
+
 def test_delivered_once_with_text_html_and_calendar(app, event, planner, liaison,
                                                     smtp_server):
     assert cycle(T).sent == 2

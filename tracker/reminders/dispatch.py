@@ -22,6 +22,7 @@ from tracker.reminders.models import (
     Channel,
     InboxMessage,
     Reminder,
+    ReminderKind,
     ReminderPreference,
     ReminderState,
 )
@@ -68,9 +69,45 @@ def claim(now: datetime, limit: int) -> list[Reminder]:
         select(Reminder).where(Reminder.claim_token == token).order_by(Reminder.due_at)))
 
 
-def channel_for(user: User, kind: str) -> Channel:
-    row = db.session.get(ReminderPreference, (user.id, kind))
-    return Channel(row.channel) if row else Channel.BOTH
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    display_name: str
+    active: bool
+
+
+class CycleSnapshot:
+    """What a cycle reads once rather than per reminder: the recipients, their channel
+    choices, and each reminded object's composed text (an event's ten recipients share
+    one rendering of it and its .ics). Read right after the claim, so a change made
+    during the cycle's few seconds applies from the next cycle, as if the mail had gone
+    out a moment earlier."""
+
+    def __init__(self, reminders: list[Reminder]) -> None:
+        ids = {r.recipient_id for r in reminders}
+        self.recipients = {
+            row.id: Recipient(row.email, row.display_name, row.active)
+            for row in db.session.execute(
+                select(User.id, User.email, User.display_name, User.active)
+                .where(User.id.in_(ids)))}
+        self.channels = {
+            (row.user_id, row.kind): Channel(row.channel)
+            for row in db.session.execute(
+                select(ReminderPreference.user_id, ReminderPreference.kind,
+                       ReminderPreference.channel)
+                .where(ReminderPreference.user_id.in_(ids)))}
+        self._composed: dict[tuple, compose.Composed | None] = {}
+
+    def channel(self, recipient_id: int, kind: str) -> Channel:
+        return self.channels.get((recipient_id, kind), Channel.BOTH)
+
+    def composed(self, reminder: Reminder) -> "compose.Composed | None":
+        # A digest's text depends on its due time; the other kinds only on the object.
+        key = (reminder.kind, reminder.object_id,
+               reminder.due_at if reminder.kind == ReminderKind.RETENTION_DIGEST else None)
+        if key not in self._composed:
+            self._composed[key] = compose.compose(reminder)
+        return self._composed[key]
 
 
 def _finish(reminder: Reminder, state: ReminderState, now: datetime, channels: str = ""):
@@ -83,10 +120,11 @@ def _finish(reminder: Reminder, state: ReminderState, now: datetime, channels: s
     db.session.commit()
 
 
-def deliver(reminder: Reminder, now: datetime, outbox: mail.Outbox) -> ReminderState:
-    recipient = reminder.recipient
-    composed = compose.compose(reminder)
-    channel = channel_for(recipient, reminder.kind)
+def deliver(reminder: Reminder, now: datetime, outbox: mail.Outbox,
+            snapshot: CycleSnapshot) -> ReminderState:
+    recipient = snapshot.recipients[reminder.recipient_id]
+    composed = snapshot.composed(reminder)
+    channel = snapshot.channel(reminder.recipient_id, reminder.kind)
     if composed is None or channel is Channel.OFF or not recipient.active:
         _finish(reminder, ReminderState.CANCELLED, now)
         return ReminderState.CANCELLED
@@ -96,7 +134,8 @@ def deliver(reminder: Reminder, now: datetime, outbox: mail.Outbox) -> ReminderS
                              text, html, composed.attachment)
         outbox.send(message, name=f"reminder-{reminder.id}")
     if channel in (Channel.BOTH, Channel.IN_APP):
-        db.session.add(InboxMessage(recipient_id=recipient.id, reminder_id=reminder.id,
+        db.session.add(InboxMessage(recipient_id=reminder.recipient_id,
+                                    reminder_id=reminder.id,
                                     subject=composed.subject[:300],
                                     body="\n".join(composed.lines), link=composed.link,
                                     created_at=now))
@@ -126,10 +165,10 @@ def _forget_loaded_since(held: set) -> None:
             db.session.expunge(instance)
 
 
-def _deliver_or_retry(reminder_id: int, now: datetime, outbox: mail.Outbox
-                      ) -> ReminderState:
+def _deliver_or_retry(reminder_id: int, now: datetime, outbox: mail.Outbox,
+                      snapshot: CycleSnapshot) -> ReminderState:
     try:
-        return deliver(db.session.get(Reminder, reminder_id), now, outbox)
+        return deliver(db.session.get(Reminder, reminder_id), now, outbox, snapshot)
     except Exception as error:
         log.warning("reminder %s not delivered: %s", reminder_id, type(error).__name__)
         return _retry_later(reminder_id, error, now)
@@ -140,12 +179,14 @@ def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> C
     db.session.commit()
     result = CycleResult()
     held = set(db.session.identity_map.keys())
+    claimed = claim(now, limit)
+    snapshot = CycleSnapshot(claimed)
     with mail.Outbox(settings) as outbox:  # one SMTP session for the cycle
-        for reminder_id in [r.id for r in claim(now, limit)]:
+        for reminder_id in [r.id for r in claimed]:
             # Each reminder commits on its own; a session holding the whole batch (and
             # what it loaded) would expire all of it at every commit: quadratic.
             _forget_loaded_since(held)
-            state = _deliver_or_retry(reminder_id, now, outbox)
+            state = _deliver_or_retry(reminder_id, now, outbox, snapshot)
             if state is ReminderState.SENT:
                 result.sent += 1
             elif state is ReminderState.CANCELLED:

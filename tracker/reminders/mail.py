@@ -5,7 +5,10 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -34,20 +37,32 @@ def settings_from_config() -> MailSettings:
 
 
 def build(sender: str, to: str, subject: str, text: str, html: str,
-          attachment: tuple[str, bytes] | None = None) -> EmailMessage:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+          attachment: tuple[str, bytes] | None = None) -> Message:
+    """multipart/mixed: the text and HTML bodies as alternatives, then the .ics.
+
+    Built with the email package's classic MIME classes: the newer EmailMessage parses
+    every header it is given into objects, which made building and sending a reminder
+    cost more than composing it. Receivers parse both alike (the tests read the mails
+    with the newer API)."""
+    bodies = MIMEMultipart("alternative")
+    bodies.attach(MIMEText(text, "plain", "utf-8"))
+    bodies.attach(MIMEText(html, "html", "utf-8"))
+    message = bodies
     if attachment is not None:
         name, data = attachment
-        message.add_attachment(data, maintype="text", subtype="calendar", filename=name)
+        calendar = MIMEText(data.decode("utf-8"), "calendar", "utf-8")
+        calendar.add_header("Content-Disposition", "attachment", filename=name)
+        message = MIMEMultipart("mixed")
+        message.attach(bodies)
+        message.attach(calendar)
+    message["From"], message["To"] = sender, to
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     return message
 
 
-def send(message: EmailMessage, settings: MailSettings, name: str) -> None:
+def send(message: Message, settings: MailSettings, name: str) -> None:
     """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
     with Outbox(settings) as outbox:
         outbox.send(message, name)
@@ -72,7 +87,7 @@ class Outbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def send(self, message: EmailMessage, name: str) -> None:
+    def send(self, message: Message, name: str) -> None:
         """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
         settings = self.settings
         if settings.server is None:
