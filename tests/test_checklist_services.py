@@ -258,7 +258,17 @@ def test_template_edit_validation(event, make_user, change, field):
 
 def test_overdue_items_for_the_assigned_planner(event, staff):
     later = event.starts_at + timedelta(days=1)
-    due = services.overdue_and_due(staff[Role.PLANNER], later, 0)
-    assert due and all(e.item.responsible_role == "planner" for e in due)
+    due, total = services.overdue_and_due(staff[Role.PLANNER], later, 0)
+    assert due and total == len(due)
+    assert all(e.item.responsible_role == "planner" for e in due)
     assert all(e.checklist.event_id == event.id for e in due)
-    assert services.overdue_and_due(staff[Role.LEADERSHIP], later, 0) == []
+    assert [e.due_at for e in due] == sorted(e.due_at for e in due)
+    assert services.overdue_and_due(staff[Role.LEADERSHIP], later, 0) == ([], 0)
+
+
+def test_overdue_items_beyond_the_limit_are_counted(event, staff):
+    later = event.starts_at + timedelta(days=1)
+    everything, total = services.overdue_and_due(staff[Role.PLANNER], later, 0)
+    assert total >= 3
+    first, counted = services.overdue_and_due(staff[Role.PLANNER], later, 0, limit=2)
+    assert first == everything[:2] and counted == total

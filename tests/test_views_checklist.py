@@ -439,6 +439,21 @@ def test_dashboard_shows_due_items_to_the_assigned_planner(client, staff, make_e
     assert "Checklist items due" not in text(client.get("/"))
 
 
+def test_dashboard_shows_the_soonest_due_items_and_says_how_many_there_are(
+        app, client, staff, make_event):
+    planner = staff[Role.PLANNER]
+    soon = datetime.now(UTC) + timedelta(days=2)
+    event = make_event(planner, planner_id=planner.id, starts_at=soon)
+    _, total = services.overdue_and_due(planner, datetime.now(UTC), 14)
+    assert total > 3
+    app.config["DASHBOARD_LIST_MAX"] = 3
+    login(client, planner)
+    page = text(client.get("/"))
+    assert f"The 3 due soonest of {total} are shown" in page
+    first = entry_for(event.id, "pre.counter_events")
+    assert first.item.prompt in page
+
+
 def test_dashboard_lists_pending_reviews_for_privacy_officer(client, staff, event):
     flagged = entry_for(event.id, "pre.undercover")
     services.answer(staff[Role.PLANNER], flagged, "yes", JUSTIFICATION, NOW)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -214,9 +214,11 @@ def review_problems(entries: list[ChecklistEntry]) -> list[tuple[ChecklistEntry,
     return problems
 
 
-def overdue_and_due(user: User, now: datetime, days: int) -> list[ChecklistEntry]:
+def overdue_and_due(user: User, now: datetime, days: int, limit: int = 100
+                    ) -> tuple[list[ChecklistEntry], int]:
     """Unanswered items due within `days` (or already overdue) on open events where the
-    user is the assigned planner or liaison and holds the item's responsible role."""
+    user is the assigned planner or liaison and holds the item's responsible role: the
+    `limit` soonest due, and how many there are in all."""
     open_states = [s.value for s in lifecycle.OPEN_STATES] + [EventStatus.CONCLUDED.value]
     stmt = (
         select(ChecklistEntry)
@@ -227,8 +229,10 @@ def overdue_and_due(user: User, now: datetime, days: int) -> list[ChecklistEntry
                Event.status.in_(open_states),
                TemplateItem.responsible_role.in_([r.value for r in user.roles]),
                (Event.planner_id == user.id) | (Event.liaison_id == user.id))
-        .order_by(ChecklistEntry.due_at)
-        .options(selectinload(ChecklistEntry.checklist).selectinload(EventChecklist.event))
-        .limit(100)
     )
-    return list(db.session.scalars(stmt))
+    shown = list(db.session.scalars(
+        stmt.order_by(ChecklistEntry.due_at, ChecklistEntry.id).limit(limit).options(
+            selectinload(ChecklistEntry.checklist).selectinload(EventChecklist.event))))
+    total = len(shown) if len(shown) < limit else db.session.scalar(
+        stmt.with_only_columns(func.count(ChecklistEntry.id)))
+    return shown, total

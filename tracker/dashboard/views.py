@@ -29,6 +29,7 @@ def index():
     # Each list shows the soonest rows only: the page costs the same with 100,000 events.
     rows = current_app.config["DASHBOARD_LIST_MAX"]
     today = to_local(now).date()
+    due_items, due_total = checklist.overdue_and_due(current_user, now, days, rows)
     return render_template(
         "dashboard/index.html",
         days=days,
@@ -40,7 +41,8 @@ def index():
         attention=events.needing_attention(current_user, now, days, rows),
         oversight=oversight,
         pending_reviews=pending_reviews,
-        due_items=checklist.overdue_and_due(current_user, now, days),
+        due_items=due_items,
+        due_total=due_total,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
         today=today,

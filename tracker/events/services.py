@@ -223,7 +223,9 @@ class EventFilter:
 
 
 def filtered(filters: EventFilter) -> Select:
-    stmt = select(Event).options(selectinload(Event.planner), selectinload(Event.liaison))
+    # Lists show the planner's and liaison's names only: their roles load if ever asked.
+    stmt = select(Event).options(selectinload(Event.planner).lazyload(User.role_rows),
+                                 selectinload(Event.liaison).lazyload(User.role_rows))
     if filters.since:
         stmt = stmt.where(Event.ends_at >= filters.since)
     if filters.until:
