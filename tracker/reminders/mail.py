@@ -62,12 +62,6 @@ def build(sender: str, to: str, subject: str, text: str, html: str,
     return message
 
 
-def send(message: Message, settings: MailSettings, name: str) -> None:
-    """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
-    with Outbox(settings) as outbox:
-        outbox.send(message, name)
-
-
 class Outbox:
     """Sends a dispatch cycle's messages over one SMTP session: connecting, greeting and
     signing in for every message costs more round trips than the message itself."""
