@@ -8,6 +8,7 @@ new database per test. `@pytest.mark.sqlite_only(reason)` and
 
 import itertools
 import os
+import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,8 +75,8 @@ def postgres_server(database_kind):
 
 
 def build_schema(url: str) -> None:
-    """Create every table in the (PostgreSQL template) database at `url`, then let go of
-    it: a template database must have no connections when it is copied."""
+    """Create every table in the template database at `url` (a PostgreSQL template or a
+    SQLite file), then let go of it: a template must have no connections when copied."""
     with tempfile.TemporaryDirectory() as instance, pytest.MonkeyPatch.context() as mp:
         mp.setenv("TRACKER_INSTANCE_PATH", instance)
         schema_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "schema"})
@@ -84,12 +85,26 @@ def build_schema(url: str) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory) -> Path:
+    """A SQLite file holding every table, built once per session: copying it costs a
+    millisecond where creating the schema costs about a tenth of a second per test."""
+    path = tmp_path_factory.mktemp("schema") / "tracker.db"
+    build_schema(f"sqlite:///{path}")
+    return path
+
+
 def fresh_database(request, folder: Path, empty: bool = False) -> str:
     """The URL of a new database of the selected kind, dropped when `request`'s scope
-    ends. SQLite: a file in `folder` (not yet created). PostgreSQL: a copy of the schema
-    template, or with empty=True a database without tables (to run the migrations)."""
+    ends. SQLite: a copy of the schema file in `folder`, or with empty=True no file yet.
+    PostgreSQL: a copy of the schema template, or with empty=True a database without
+    tables (to run the migrations)."""
     if request.config.getoption("--db") == SQLITE:
-        return f"sqlite:///{folder / 'tracker.db'}"
+        path = folder / "tracker.db"
+        folder.mkdir(parents=True, exist_ok=True)
+        if not empty:
+            shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+        return f"sqlite:///{path}"
     server = request.getfixturevalue("postgres_server")
     name = server.create_database(build_schema, empty=empty)
     request.addfinalizer(lambda: server.drop_database(name))

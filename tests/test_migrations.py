@@ -20,7 +20,8 @@ def empty_app(request, tmp_path, monkeypatch, app_config):
     """The app on a database without tables (PostgreSQL: a new empty database, not a copy
     of the schema template): migrations only, no create_all."""
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    url = fresh_database(request, tmp_path, empty=True)
+    # Its own folder: app_config's database (a copy of the schema) is in tmp_path.
+    url = fresh_database(request, tmp_path / "empty", empty=True)
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
     app.teardown_request(lambda _exc: g.pop("_login_user", None))
     with app.app_context():
