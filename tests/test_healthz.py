@@ -46,7 +46,7 @@ def test_no_heartbeat_yet_is_degraded(client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {
-        "status": "degraded", "database": "ok",
+        "status": "degraded", "database": "ok", "files": "private",
         "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
 
 
@@ -78,7 +78,7 @@ def test_an_unreachable_database_is_reported_without_details(tmp_path, monkeypat
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {
-        "status": "degraded", "database": "unreachable",
+        "status": "degraded", "database": "unreachable", "files": "private",
         "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
     text = response.get_data(as_text=True)
     assert str(tmp_path) not in text and "sqlite" not in text.lower()

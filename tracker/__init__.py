@@ -6,10 +6,17 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import make_url
 
 from tracker.config import DefaultConfig
-from tracker.deploy import apply_production_defaults, refuse_unsafe_production, trust_proxies
+from tracker.deploy import (
+    apply_production_defaults,
+    refuse_unsafe_production,
+    trust_proxies,
+    warn_at_start,
+)
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
+from tracker.operations import private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_web_hooks(app)
     _register_cli(app)
+    warn_at_start(app)
     return app
 
 
@@ -37,10 +45,14 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config.from_prefixed_env("TRACKER")
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PRODUCTION"):
+        # Whatever this process writes (a library's file too) is its owner's only.
+        os.umask(os.umask(0) | 0o077)
+    private_files.make_instance_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "tracker.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    private_files.create_sqlite_file(make_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
