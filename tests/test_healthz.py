@@ -47,7 +47,8 @@ def test_no_heartbeat_yet_is_degraded(client):
     assert response.status_code == 503
     assert response.get_json() == {
         "status": "degraded", "database": "ok", "files": "private",
-        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
+        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
+                      "leader": None, "leader_since": None}}
 
 
 def test_a_stale_heartbeat_is_degraded(client):
@@ -79,7 +80,8 @@ def test_an_unreachable_database_is_reported_without_details(tmp_path, monkeypat
     assert response.status_code == 503
     assert response.get_json() == {
         "status": "degraded", "database": "unreachable", "files": "private",
-        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
+        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
+                      "leader": None, "leader_since": None}}
     text = response.get_data(as_text=True)
     assert str(tmp_path) not in text and "sqlite" not in text.lower()
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.extensions import db
+from tracker.operations import leadership
 from tracker.operations.models import SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ class Health:
     # The instance folder and what lies directly in it, the database files: none
     # readable by others (SECURITY.md D-4).
     files_private: bool = True
+    # The scheduler process that leads the election (tracker/operations/leadership.py).
+    leader: str | None = None
+    leader_since: datetime | None = None
 
     @property
     def heartbeat_age(self) -> timedelta | None:
@@ -63,6 +67,9 @@ class Health:
                                    else self.last_heartbeat.isoformat(timespec="seconds")),
                 "age_seconds": None if age is None else int(age.total_seconds()),
                 "max_age_seconds": int(self.max_age.total_seconds()),
+                "leader": self.leader,
+                "leader_since": (None if self.leader_since is None
+                                 else self.leader_since.isoformat(timespec="seconds")),
             },
         }
 
@@ -82,8 +89,10 @@ def check(now: datetime, max_age: timedelta, files_private: bool = True) -> Heal
         db.session.rollback()
         log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
         last = None
+    leader = leadership.leader_row(db.session)
     return Health(now, max_age, database_ok=True, last_heartbeat=last,
-                  files_private=files_private)
+                  files_private=files_private, leader=leader and leader.node,
+                  leader_since=leader and leader.since)
 
 
 def max_heartbeat_age(config) -> timedelta:
