@@ -180,7 +180,7 @@ def _register_cli(app: Flask) -> None:
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import demo_code_command, seed_demo_command
     from tracker.deploy import check_deploy_command
-    from tracker.operations.cli import backup_command
+    from tracker.operations.cli import backup_command, restore_command
     from tracker.outreach.cli import retention_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
@@ -188,5 +188,5 @@ def _register_cli(app: Flask) -> None:
     for command in (create_user_command, seed_demo_command, demo_code_command, retention_cli,
                     scheduler_command, feeds_cli, reminders_cli, audit_cli,
                     check_deploy_command, backup_command, unlock_user_command,
-                    reset_factor_command):
+                    reset_factor_command, restore_command):
         app.cli.add_command(command)

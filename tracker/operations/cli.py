@@ -1,16 +1,21 @@
-"""flask --app tracker backup [DEST]"""
+"""flask --app tracker backup [DEST], restore BACKUP --to DATABASE_URL"""
 
+import contextlib
+import io
 from pathlib import Path
 
 import click
+import flask_migrate
+from alembic.migration import MigrationContext
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.audit import chain
 from tracker.audit import services as audit
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.operations import backup
+from tracker.operations import backup, restore
 
 
 def backup_folder() -> Path:
@@ -58,3 +63,62 @@ def _size(size: int) -> str:
             return f"{value:.1f} {unit}, {size} bytes"
         value /= 1024
     return f"{value:.1f} GiB, {size} bytes"
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", required=True, metavar="DATABASE_URL",
+              help="The database to restore into: a URL, or a SQLite file's path.")
+@click.option("--force", is_flag=True, help="Replace what the target database holds.")
+def restore_command(backup_file: Path, to: str, force: bool):
+    """Restore BACKUP_FILE into the database --to, run the migrations and verify its
+    audit trail. Refuses a database that holds tables unless --force."""
+    url = restore.target_url(to)
+    name = restore.label(url)
+
+    def say(line: str) -> None:
+        click.echo(f"{name}: {line}")
+
+    try:
+        restore.copy_into(backup_file, url, force, say)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{name}: {error}") from error
+    say(f"restored from {backup_file}")
+    # An app of its own on the restored database: the running configuration's database
+    # is never the one migrated or verified here.
+    from tracker import create_app
+
+    target = create_app({"SQLALCHEMY_DATABASE_URI": url.render_as_string(
+        hide_password=False)})
+    with target.app_context():
+        try:
+            _migrate(say)
+            verdict = chain.verify()
+            if not verdict.ok:
+                where = (f"record {verdict.first_broken_id}" if verdict.first_broken_id
+                         else "the end of the trail")
+                say(f"audit trail BROKEN at {where}: {verdict.reason}; "
+                    f"{verdict.checked} records before it verified")
+                raise SystemExit(1)
+            say(f"audit trail intact: {verdict.checked} records verified")
+            cli_origin("restore")
+            audit.record(None, "backup.restore", "database", changes={
+                "file": backup_file.name, "records_verified": verdict.checked})
+            db.session.commit()
+            say("ready: point TRACKER_SQLALCHEMY_DATABASE_URI at this database")
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _migrate(say) -> None:
+    """Alembic's own lines are captured and printed under the database's name too."""
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        flask_migrate.upgrade()
+    for line in captured.getvalue().splitlines():
+        if line.strip():
+            say(f"migrations: {line.strip()}")
+    with db.engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    say(f"schema at revision {revision}")
