@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tracker.config import DefaultConfig
 from tracker.deploy import (
+    apply_key_rotation,
     apply_production_defaults,
     refuse_unsafe_production,
     trust_proxies,
@@ -56,6 +57,7 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    apply_key_rotation(app.config)
     apply_production_defaults(app.config)
     refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
 

@@ -33,6 +33,21 @@ def apply_production_defaults(config) -> None:
         config["LOG_FORMAT"] = "json" if production else "text"
 
 
+def apply_key_rotation(config) -> None:
+    """SECRET_KEY_FALLBACKS (Flask 3.1): old keys still accepted for what they signed,
+    while everything new is signed with SECRET_KEY. Flask's session cookie reads the
+    setting itself; Flask-WTF's CSRF tokens are given the same keys (itsdangerous signs
+    with the last of a list and verifies with any), so forms open during a rotation
+    still submit."""
+    fallbacks = config.get("SECRET_KEY_FALLBACKS") or []
+    if isinstance(fallbacks, str):  # one old key given as a plain string
+        fallbacks = [fallbacks]
+    config["SECRET_KEY_FALLBACKS"] = [str(key) for key in fallbacks]
+    if config["SECRET_KEY_FALLBACKS"] and not config.get("WTF_CSRF_SECRET_KEY"):
+        config["WTF_CSRF_SECRET_KEY"] = [*config["SECRET_KEY_FALLBACKS"],
+                                         config["SECRET_KEY"]]
+
+
 def trust_proxies(app: Flask) -> None:
     """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from the
     headers they set (werkzeug's ProxyFix reads only that many hops from the right)."""
