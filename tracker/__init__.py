@@ -55,6 +55,9 @@ def _configure(app: Flask, config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     private_files.create_sqlite_file(make_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
+    # Under PRODUCTION a missing key is refused before a key file is generated: a file
+    # left behind would not be used, and would only look like a key that is.
+    refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     apply_key_rotation(app.config)

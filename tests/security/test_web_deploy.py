@@ -23,9 +23,10 @@ def test_production_refuses_debug(instance):
         create_app({**instance, "PRODUCTION": True, "DEBUG": True, "SECRET_KEY": "s" * 40})
 
 
-def test_production_refuses_a_generated_secret(instance):
+def test_production_refuses_a_generated_secret(instance, tmp_path):
     with pytest.raises(UnsafeConfiguration, match="SECRET_KEY"):
         create_app({**instance, "PRODUCTION": True})
+    assert not (tmp_path / "instance" / "secret_key").exists()  # refused before writing
 
 
 def test_production_forces_secure_cookies_and_sends_hsts(instance):
