@@ -77,8 +77,9 @@ def test_restore_into_a_fresh_database_migrates_and_verifies_it(request, live, t
     [restored] = records(target, "backup.restore")
     assert restored["file"] == backup.name and restored["records_verified"] >= 1
     assert records(app.config["SQLALCHEMY_DATABASE_URI"], "backup.restore") == []
-    assert records(target, "account.create") == records(
-        app.config["SQLALCHEMY_DATABASE_URI"], "account.create")
+    created = records(target, "user.create")
+    assert len(created) == 1
+    assert created == records(app.config["SQLALCHEMY_DATABASE_URI"], "user.create")
     if target.startswith("sqlite"):
         assert stat.S_IMODE(Path(make_url(target).database).stat().st_mode) == 0o600
 
@@ -144,3 +145,60 @@ def test_the_restored_database_serves_the_app(request, live, tmp_path, monkeypat
         assert db.session.scalars(select(Event.id)).all() == []
         db.session.remove()
         db.engine.dispose()
+
+
+# ---- encrypted backups (age) ------------------------------------------------------------
+
+
+def _written(output: str) -> Path:
+    return Path(output.split("Backup written to ", 1)[1].split(" (", 1)[0])
+
+
+def test_a_backup_encrypted_to_a_public_key_restores_with_the_private_key(
+        request, live, tmp_path):
+    import pyrage
+
+    app, _plain_backup = live
+    identity = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "backup-key.txt"  # kept off the server in real life
+    key_file.write_text(f"# created for the drill\n{identity}\n")
+    with app.app_context():
+        made = app.test_cli_runner().invoke(args=[
+            "backup", str(tmp_path / "sealed"), "--recipient", str(identity.to_public())])
+    assert made.exit_code == 0, made.output
+    sealed = _written(made.output)
+    assert sealed.name == "sealed.age" and not (tmp_path / "sealed").exists()
+    assert stat.S_IMODE(sealed.stat().st_mode) == 0o600
+    body = sealed.read_bytes()
+    assert body.startswith(b"age-encryption.org/v1")
+    assert b"planner@agency.example.gov" not in body and b"argon2" not in body
+    assert "+age)" in made.output
+
+    target = target_database(request, tmp_path)
+    name = label(make_url(target))
+    refused = restore(app, str(sealed), "--to", target)
+    assert refused.exit_code == 1 and "--identity" in refused.output
+    wrong = tmp_path / "other-key.txt"
+    wrong.write_text(str(pyrage.x25519.Identity.generate()))
+    assert "cannot be decrypted" in restore(app, str(sealed), "--to", target,
+                                            "--identity", str(wrong)).output
+    result = restore(app, str(sealed), "--to", target, "--identity", str(key_file))
+    assert result.exit_code == 0, result.output
+    assert f"{name}: decrypted sealed.age" in result.output
+    assert records(target, "user.create")
+
+
+def test_a_passphrase_encrypted_backup_restores_with_the_passphrase(
+        request, live, tmp_path):
+    app, _ = live
+    secret = tmp_path / "passphrase"
+    secret.write_text("correct horse battery staple for backups\n")
+    with app.app_context():
+        made = app.test_cli_runner().invoke(args=[
+            "backup", str(tmp_path / "nightly-2"), "--passphrase-file", str(secret)])
+    assert made.exit_code == 0, made.output
+    sealed = _written(made.output)
+    target = target_database(request, tmp_path)
+    result = restore(app, str(sealed), "--to", target, "--passphrase-file", str(secret))
+    assert result.exit_code == 0, result.output
+    assert "audit trail intact" in result.output

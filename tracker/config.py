@@ -74,6 +74,9 @@ class DefaultConfig:
     # `flask --app tracker backup` writes here unless given a destination.
     # None: <instance>/backups.
     BACKUP_FOLDER: str | None = None
+    # age public keys (age1...): every `backup` is encrypted to them (a file ending .age;
+    # `restore --identity FILE` reads it). Keep the private key off this server.
+    BACKUP_RECIPIENTS: list[str] = []
 
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
