@@ -31,7 +31,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium poppler-utils redis-server; }
 
-# The web server and, beside it, the one scheduler process (reminders, retention purge);
+# The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.
 run: install
 	$(FLASK) db upgrade

@@ -197,3 +197,30 @@ def test_a_readable_file_deep_in_the_instance_is_found_by_check_deploy(instance)
     os.chmod(mail / "old.eml", 0o644)
     code, output = check_deploy(app)
     assert code == 1 and f"{mail / 'old.eml'} (0644)" in output
+
+
+# ---- the environment file -----------------------------------------------------------
+
+
+def test_the_example_environment_file_reads_the_same_in_the_shell_helper(tmp_path):
+    """The README's `tracker` function sources the file with `set -a -e`: the example
+    loads, a quoted value with spaces arrives whole, and an unquoted one stops the
+    function instead of running with settings missing."""
+    import subprocess
+
+    example = Path(__file__).parent.parent / "docs" / "deploy" / "tracker.env.example"
+    good = tmp_path / "good.env"
+    good.write_text(example.read_text()
+                    + "TRACKER_AGENCY_NAME='Metro Police Department'\n"
+                    + "TRACKER_REMINDER_EVENT_OFFSETS_DAYS='[7, 1]'\n")
+    bad = tmp_path / "bad.env"
+    bad.write_text("TRACKER_AGENCY_NAME=Metro Police Department\n")
+    helper = ('(set -a -e; . "$1"; set +a +e; printf "%s|%s|%s" "$TRACKER_AGENCY_NAME" '
+              '"$TRACKER_REMINDER_EVENT_OFFSETS_DAYS" "$TRACKER_WEB_WORKERS")')
+    read = subprocess.run(["sh", "-c", helper, "sh", str(good)],  # noqa: S603, S607
+                          capture_output=True, text=True, check=False)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout == "Metro Police Department|[7, 1]|4"
+    refused = subprocess.run(["sh", "-c", helper, "sh", str(bad)],  # noqa: S603, S607
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and refused.stdout == ""

@@ -1,4 +1,4 @@
-"""The one scheduler process: `flask --app tracker scheduler`.
+"""The scheduler process: `flask --app tracker scheduler`.
 
 Periodic jobs read their work from the database (due rows), so the schedule itself needs
 no persistent job store, and a restart loses nothing. Never inside web workers. Any
