@@ -111,8 +111,12 @@ def test_start_up_under_production_logs_demo_accounts(instance, caplog):
 
 
 @pytest.mark.parametrize(("workers", "flagged"), [(2, True), (4, True), (1, False)])
-def test_check_deploy_flags_per_worker_rate_limits(instance, workers, flagged):
-    code, output = check_deploy(production_app(WEB_WORKERS=workers))
+def test_check_deploy_and_start_up_flag_per_worker_rate_limits(instance, caplog, workers,
+                                                               flagged):
+    with caplog.at_level(logging.ERROR, logger="tracker.deploy"):
+        app = production_app(WEB_WORKERS=workers)
+    assert any("memory:// with" in r.getMessage() for r in caplog.records) is flagged
+    code, output = check_deploy(app)
     assert ("memory:// with" in output) is flagged
     assert code == (1 if flagged else 0), output
 

@@ -92,14 +92,19 @@ def findings(app: Flask) -> list[str]:
         problems.append("MAIL_SERVER is not set: reminder mail is only written to files.")
     elif config.get("MAIL_SECURITY") == "none":
         problems.append("MAIL_SECURITY is none: mail to the SMTP server is not encrypted.")
-    workers = int(config.get("WEB_WORKERS") or DEFAULT_WEB_WORKERS)
-    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and workers > 1:
-        problems.append(f"RATELIMIT_STORAGE_URI is memory:// with {workers} web workers: "
-                        "each worker counts on its own, so the sign-in limit is "
-                        f"{workers} times higher. Install the redis extra and set "
-                        "TRACKER_RATELIMIT_STORAGE_URI=redis://HOST:6379.")
+    problems += rate_limit_findings(config)
     problems += file_findings(app, deep=True)
     return problems
+
+
+def rate_limit_findings(config) -> list[str]:
+    workers = int(config.get("WEB_WORKERS") or DEFAULT_WEB_WORKERS)
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and workers > 1:
+        return [f"RATELIMIT_STORAGE_URI is memory:// with {workers} web workers: each "
+                "worker counts on its own, so the sign-in limit is "
+                f"{workers} times higher. Install the redis extra and set "
+                "TRACKER_RATELIMIT_STORAGE_URI=redis://HOST:6379."]
+    return []
 
 
 def watched_files(app: Flask) -> tuple[Path, list[Path]]:
@@ -155,12 +160,13 @@ def database_findings() -> list[str]:
 
 def warn_at_start(app: Flask) -> None:
     """Under PRODUCTION every process (web worker, scheduler, command) logs at start what
-    check-deploy would flag in its files and whether demo accounts exist: an error line
+    check-deploy would flag in its files, per-worker rate limits and whether demo
+    accounts exist: an error line
     per problem, for the log collector's alerts. The full check, demo passwords
     included, is check-deploy's."""
     if not app.config.get("PRODUCTION"):
         return
-    problems = file_findings(app, deep=False)
+    problems = rate_limit_findings(app.config) + file_findings(app, deep=False)
     with app.app_context():
         from tracker.accounts.models import User
         from tracker.demo import DEMO_EMAILS
