@@ -18,18 +18,20 @@ install: $(VENV)/bin/python
 
 # npm brings Mozilla's ical.js (Thunderbird's parser): the tests read the feeds with it.
 install-test: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,redis]'
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
 	else npm install --no-audit --no-fund; fi
 
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
-# poppler-utils reads back the printed compliance summary.
+# poppler-utils reads back the printed compliance summary; redis-server is the shared
+# rate-limit store two gunicorn workers use in tests/test_rate_limit_store.py.
 chromium:
-	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext && command -v redis-server; } \
+	  >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium poppler-utils; }
+	    chromium poppler-utils redis-server; }
 
-# The web server and, beside it, the one scheduler process (reminders, retention purge);
+# The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.
 run: install
 	$(FLASK) db upgrade
@@ -50,7 +52,7 @@ test: install-test chromium lint
 # The same suite on PostgreSQL: the tests start a throwaway cluster with Debian's server
 # binaries (installed here if missing), or use TRACKER_TEST_DATABASE_URL when it is set.
 install-postgres: install-test
-	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet -e '.[test,redis,postgres]'
 
 postgres-server:
 	@[ -n "$$TRACKER_TEST_DATABASE_URL" ] || command -v pg_ctl >/dev/null 2>&1 \

@@ -165,6 +165,16 @@ def app(app_config, tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _keep_umask():
+    """An app created with PRODUCTION on sets the process umask to 077: give the next
+    test the umask it started with."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+
+
+@pytest.fixture(autouse=True)
 def _cheap_hashing(monkeypatch):
     """Real Argon2id with small parameters, so the many sign-ins in tests stay quick."""
     monkeypatch.setattr("tracker.accounts.passwords._hasher",

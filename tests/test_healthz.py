@@ -46,8 +46,9 @@ def test_no_heartbeat_yet_is_degraded(client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {
-        "status": "degraded", "database": "ok",
-        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
+        "status": "degraded", "database": "ok", "files": "private",
+        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
+                      "leader": None, "leader_since": None}}
 
 
 def test_a_stale_heartbeat_is_degraded(client):
@@ -78,8 +79,9 @@ def test_an_unreachable_database_is_reported_without_details(tmp_path, monkeypat
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {
-        "status": "degraded", "database": "unreachable",
-        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90}}
+        "status": "degraded", "database": "unreachable", "files": "private",
+        "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
+                      "leader": None, "leader_since": None}}
     text = response.get_data(as_text=True)
     assert str(tmp_path) not in text and "sqlite" not in text.lower()
 

@@ -177,5 +177,24 @@ def test_text_lines_carry_the_same_fields(tmp_path, monkeypatch):
     response = app.test_client().get("/login")
     [line] = [line for line in stream.getvalue().splitlines() if "tracker.request" in line]
     request_id = response.headers["X-Request-ID"]
-    assert line.endswith(f" INFO tracker.request [{request_id}] GET /login 200")
+    assert line.endswith(f" INFO tracker.request [{request_id}] GET /login 200 "
+                         "client=127.0.0.1")
     datetime.fromisoformat(line.split(" ")[0].replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize(("proxies", "logged"), [(0, "10.0.0.2"), (1, "203.0.113.7")])
+def test_the_client_address_is_logged_as_the_proxy_forwarded_it(app_config, tmp_path,
+                                                                monkeypatch, proxies, logged):
+    """Behind nginx (PROXY_COUNT=1) the line carries the client's address from
+    X-Forwarded-For; without the setting, the header is ignored and the peer is logged."""
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "proxied"))
+    app = create_app({**app_config, "PROXY_COUNT": proxies})
+    stream = io.StringIO()
+    previous = _tracker_handler().setStream(stream)
+    try:
+        app.test_client().get("/login", environ_base={
+            "REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.7"})
+    finally:
+        _tracker_handler().setStream(previous)
+    [line] = request_lines(stream)
+    assert line["client"] == logged

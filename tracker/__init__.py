@@ -6,10 +6,18 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import make_url
 
 from tracker.config import DefaultConfig
-from tracker.deploy import apply_production_defaults, refuse_unsafe_production, trust_proxies
+from tracker.deploy import (
+    apply_key_rotation,
+    apply_production_defaults,
+    refuse_unsafe_production,
+    trust_proxies,
+    warn_at_start,
+)
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
+from tracker.operations import private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_web_hooks(app)
     _register_cli(app)
+    warn_at_start(app)
     return app
 
 
@@ -37,13 +46,21 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config.from_prefixed_env("TRACKER")
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PRODUCTION"):
+        # Whatever this process writes (a library's file too) is its owner's only.
+        os.umask(os.umask(0) | 0o077)
+    private_files.make_instance_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "tracker.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    private_files.create_sqlite_file(make_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config["SECRET_KEY_CONFIGURED"] = bool(app.config.get("SECRET_KEY"))
+    # Under PRODUCTION a missing key is refused before a key file is generated: a file
+    # left behind would not be used, and would only look like a key that is.
+    refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
     if not app.config["SECRET_KEY_CONFIGURED"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    apply_key_rotation(app.config)
     apply_production_defaults(app.config)
     refuse_unsafe_production(app, app.config["SECRET_KEY_CONFIGURED"])
 
@@ -168,7 +185,7 @@ def _register_cli(app: Flask) -> None:
     from tracker.calendar.cli import feeds_cli
     from tracker.demo import demo_code_command, seed_demo_command
     from tracker.deploy import check_deploy_command
-    from tracker.operations.cli import backup_command
+    from tracker.operations.cli import backup_command, restore_command
     from tracker.outreach.cli import retention_cli
     from tracker.reminders.cli import reminders_cli
     from tracker.scheduler import scheduler_command
@@ -176,5 +193,5 @@ def _register_cli(app: Flask) -> None:
     for command in (create_user_command, seed_demo_command, demo_code_command, retention_cli,
                     scheduler_command, feeds_cli, reminders_cli, audit_cli,
                     check_deploy_command, backup_command, unlock_user_command,
-                    reset_factor_command):
+                    reset_factor_command, restore_command):
         app.cli.add_command(command)

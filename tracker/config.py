@@ -74,6 +74,9 @@ class DefaultConfig:
     # `flask --app tracker backup` writes here unless given a destination.
     # None: <instance>/backups.
     BACKUP_FOLDER: str | None = None
+    # age public keys (age1...): every `backup` is encrypted to them (a file ending .age;
+    # `restore --identity FILE` reads it). Keep the private key off this server.
+    BACKUP_RECIPIENTS: list[str] = []
 
     # Accounts not signed in for this many days are deactivated by the scheduler.
     INACTIVE_ACCOUNT_DAYS = 90
@@ -113,3 +116,13 @@ class DefaultConfig:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    # Scheduler election (README "Scheduler"): every node may run `flask scheduler`; one
+    # leads and runs the jobs, the others take over when it stops or dies. Each tries (and
+    # the leader renews) this often; on SQLite a dead leader's lease runs out after
+    # SCHEDULER_LEASE_SECONDS (PostgreSQL frees its lock at once).
+    SCHEDULER_ELECTION_SECONDS = 5
+    SCHEDULER_LEASE_SECONDS = 30
+    # The name this node's scheduler goes by in logs, the audit trail and /healthz (with
+    # its process id). None: the host name.
+    SCHEDULER_NODE_NAME: str | None = None

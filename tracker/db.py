@@ -82,7 +82,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
+    # The main database's file ("" for an in-memory one): private with its -wal and -shm
+    # (SECURITY.md D-4), whoever created it.
+    main_file = next((row[2] for row in cursor.execute("PRAGMA database_list")
+                      if row[1] == "main"), "")
     cursor.close()
+    from tracker.operations.private_files import tighten_sqlite_files
+
+    tighten_sqlite_files(main_file)
     dbapi_connection.isolation_level = SQLITE_BEGIN
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import click
 import pyotp
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from tracker.accounts import mfa
@@ -79,8 +80,14 @@ ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capito
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
-    """Create the demo accounts and events, then print how to sign in."""
+    """Create the demo accounts and events, then print how to sign in (never in
+    production: the password is printed in the README)."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException(
+            "seed-demo is refused with PRODUCTION on: it creates an administrator whose "
+            "password is printed in the README.")
     cli_origin("seed-demo")
     now = utcnow()
     users = {role: _demo_user(email, name, [role], now)

@@ -1,10 +1,22 @@
 """Production safety: refuse to start unsafe, and `flask --app tracker check-deploy`
 to list what a reviewer would flag before go-live."""
 
+import logging
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracker.operations import private_files
+
+log = logging.getLogger(__name__)
+#: gunicorn's worker count in docs/deploy/gunicorn.conf.py when TRACKER_WEB_WORKERS is unset.
+DEFAULT_WEB_WORKERS = 4
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -19,6 +31,21 @@ def apply_production_defaults(config) -> None:
         config["SESSION_COOKIE_SECURE"] = True
     if config.get("LOG_FORMAT") is None:
         config["LOG_FORMAT"] = "json" if production else "text"
+
+
+def apply_key_rotation(config) -> None:
+    """SECRET_KEY_FALLBACKS (Flask 3.1): old keys still accepted for what they signed,
+    while everything new is signed with SECRET_KEY. Flask's session cookie reads the
+    setting itself; Flask-WTF's CSRF tokens are given the same keys (itsdangerous signs
+    with the last of a list and verifies with any), so forms open during a rotation
+    still submit."""
+    fallbacks = config.get("SECRET_KEY_FALLBACKS") or []
+    if isinstance(fallbacks, str):  # one old key given as a plain string
+        fallbacks = [fallbacks]
+    config["SECRET_KEY_FALLBACKS"] = [str(key) for key in fallbacks]
+    if config["SECRET_KEY_FALLBACKS"] and not config.get("WTF_CSRF_SECRET_KEY"):
+        config["WTF_CSRF_SECRET_KEY"] = [*config["SECRET_KEY_FALLBACKS"],
+                                         config["SECRET_KEY"]]
 
 
 def trust_proxies(app: Flask) -> None:
@@ -65,14 +92,104 @@ def findings(app: Flask) -> list[str]:
         problems.append("MAIL_SERVER is not set: reminder mail is only written to files.")
     elif config.get("MAIL_SECURITY") == "none":
         problems.append("MAIL_SECURITY is none: mail to the SMTP server is not encrypted.")
+    problems += rate_limit_findings(config)
+    problems += file_findings(app, deep=True)
     return problems
+
+
+def rate_limit_findings(config) -> list[str]:
+    workers = int(config.get("WEB_WORKERS") or DEFAULT_WEB_WORKERS)
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and workers > 1:
+        return [f"RATELIMIT_STORAGE_URI is memory:// with {workers} web workers: each "
+                "worker counts on its own, so the sign-in limit is "
+                f"{workers} times higher. Install the redis extra and set "
+                "TRACKER_RATELIMIT_STORAGE_URI=redis://HOST:6379."]
+    return []
+
+
+def watched_files(app: Flask) -> tuple[Path, list[Path]]:
+    """The instance folder, and private paths that may lie outside it: the SQLite
+    database with its -wal and -shm, the backup folder."""
+    url = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    others = private_files.database_files(url)
+    backups = app.config.get("BACKUP_FOLDER")
+    if backups and Path(backups).exists():
+        others.append(Path(backups))
+    return Path(app.instance_path), others
+
+
+def file_findings(app: Flask, deep: bool) -> list[str]:
+    instance, others = watched_files(app)
+    found = private_files.exposed(instance, others, deep=deep)
+    if not found:
+        return []
+    return [f"Readable by others: {', '.join(str(f) for f in found)}. Make folders 0700 "
+            "and files 0600, owned by the tracker's user (chmod go= PATH)."]
+
+
+def database_findings() -> list[str]:
+    """Demo accounts, or any active account whose password is the demo password printed
+    in the README (checked against every hash: slow, so only in check-deploy)."""
+    from tracker.accounts.models import User
+    from tracker.accounts.passwords import verify_password
+    from tracker.demo import DEMO_EMAILS, DEMO_PASSWORD
+    from tracker.extensions import db
+
+    problems = []
+    try:
+        demo = sorted(db.session.scalars(select(User.email).where(
+            User.email.in_(DEMO_EMAILS))))
+        hashes = db.session.execute(select(User.email, User.password_hash).where(
+            User.active.is_(True))).all()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return [f"The database could not be checked for demo accounts "
+                f"({type(error).__name__}): run `flask --app tracker db upgrade`."]
+    if demo:
+        problems.append(f"Demo accounts are in the database: {', '.join(demo)}. Delete "
+                        "this database and start from an empty one (never run seed-demo "
+                        "in production).")
+    with_demo_password = sorted(email for email, password_hash in hashes
+                                if password_hash and verify_password(password_hash,
+                                                                     DEMO_PASSWORD))
+    if with_demo_password:
+        problems.append("Accounts with the demo password printed in the README: "
+                        f"{', '.join(with_demo_password)}. Change their passwords.")
+    return problems
+
+
+def warn_at_start(app: Flask) -> None:
+    """Under PRODUCTION every process (web worker, scheduler, command) logs at start what
+    check-deploy would flag in its files, per-worker rate limits and whether demo
+    accounts exist: an error line
+    per problem, for the log collector's alerts. The full check, demo passwords
+    included, is check-deploy's."""
+    if not app.config.get("PRODUCTION"):
+        return
+    problems = rate_limit_findings(app.config) + file_findings(app, deep=False)
+    with app.app_context():
+        from tracker.accounts.models import User
+        from tracker.demo import DEMO_EMAILS
+        from tracker.extensions import db
+
+        try:
+            if db.session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS))
+                                 .limit(1)) is not None:
+                problems.append("Demo accounts are in the database (seed-demo was run): "
+                                "see `flask --app tracker check-deploy`.")
+        except SQLAlchemyError:  # not migrated yet, or unreachable: /healthz says so
+            db.session.rollback()
+        finally:
+            db.session.remove()
+    for problem in problems:
+        log.error("UNSAFE: %s", problem)
 
 
 @click.command("check-deploy")
 @with_appcontext
 def check_deploy_command():
     """List the settings that are unsafe for production; exit 1 if there are any."""
-    problems = findings(current_app)
+    problems = findings(current_app) + database_findings()
     if not problems:
         click.echo("No unsafe production settings found.")
         return

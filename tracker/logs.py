@@ -3,8 +3,9 @@ LOG_FORMAT, and one line per request.
 
 Request lines carry the method, the path (never the query string, which can hold search
 words), the status, the duration, the request id shared with the audit trail, and the
-signed-in user's numeric id: no names, addresses or form values. Feed tokens are cut from
-every line, whatever field they end up in (SECURITY.md I-1)."""
+signed-in user's numeric id, and the client's address (behind PROXY_COUNT reverse
+proxies the one they forwarded, as in the audit trail): no names, email addresses or form
+values. Feed tokens are cut from every line, whatever field they end up in (SECURITY.md I-1)."""
 
 import json
 import logging
@@ -18,7 +19,7 @@ from tracker.audit.context import current_request_id
 from tracker.logging_filters import redact
 
 FORMATS = ("json", "text")
-REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "user_id")
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "user_id", "client")
 HANDLER_NAME = "tracker"
 # Load-balancer probes arrive every few seconds: their lines go out at DEBUG only.
 QUIET_ENDPOINTS = {"operations.healthz", "static"}
@@ -61,8 +62,10 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        client = getattr(record, "client", None)
         line = (f"{_utc_time(record)} {record.levelname} {record.name} "
-                f"[{getattr(record, 'request_id', None) or '-'}] {record.getMessage()}")
+                f"[{getattr(record, 'request_id', None) or '-'}] {record.getMessage()}"
+                + (f" client={client}" if client else ""))
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return redact(line)
@@ -112,7 +115,7 @@ def log_request_line(status: int, request_id: str | None) -> None:
     level = logging.DEBUG if request.endpoint in QUIET_ENDPOINTS else logging.INFO
     request_log.log(level, "%s %s %s", request.method, path, status, extra={
         "method": request.method, "path": path, "status": status, "duration_ms": duration,
-        "user_id": _user_id(), "request_id": request_id})
+        "user_id": _user_id(), "request_id": request_id, "client": request.remote_addr})
 
 
 def _user_id() -> int | None:

@@ -1,13 +1,15 @@
-"""The one scheduler process: `flask --app tracker scheduler`.
+"""The scheduler process: `flask --app tracker scheduler`.
 
 Periodic jobs read their work from the database (due rows), so the schedule itself needs
-no persistent job store, and a restart loses nothing. Run exactly one of these per
-installation: never inside web workers."""
+no persistent job store, and a restart loses nothing. Never inside web workers. Any
+number of these processes may run, on any machines: they elect one leader that runs the
+jobs, the others stand by (tracker/operations/leadership.py, node.py)."""
 
 import logging
 from collections.abc import Callable
 
 import click
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
@@ -92,20 +94,22 @@ def build(app: Flask, scheduler: BaseScheduler | None = None) -> BaseScheduler:
     return scheduler
 
 
-def record_start(scheduler: BaseScheduler) -> None:
+def record_start(scheduler: BaseScheduler, node: str | None = None) -> None:
     """A start is audited, so the trail shows when reminders and purges resumed after a
     gap; the heartbeats are not (tracker/operations/health.py)."""
     set_origin(Origin(source_address="cli:scheduler"))
-    audit.record(None, "scheduler.start", "scheduler",
-                 changes={"jobs": sorted(job.id for job in scheduler.get_jobs())})
+    changes: dict = {"jobs": sorted(job.id for job in scheduler.get_jobs())}
+    if node:
+        changes["node"] = node
+    audit.record(None, "scheduler.start", "scheduler", changes=changes)
     db.session.commit()
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Run the periodic jobs (reminders, retention purge) until stopped. Run exactly
-    one per installation."""
+    """Run the periodic jobs (reminders, retention purge) until stopped (SIGTERM). Several
+    may run, on several machines: one leads and runs the jobs, the others stand by."""
     app = current_app._get_current_object()
     # What each job did ("3 reminders sent, 0 to retry") goes to the service's log
     # through the app's log handler (tracker.scheduler logs under the app's logger).
@@ -113,11 +117,16 @@ def scheduler_command():
     # APScheduler logs two INFO lines per run: 5,760 a day for the heartbeat alone. Missed
     # runs (WARNING) still show; each job logs its own summary and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    from tracker.operations.node import Node, node_name
+
+    # The job set, started only while this process leads the election.
+    node = Node(app, lambda: build(app, BackgroundScheduler(job_defaults=JOB_DEFAULTS,
+                                                             timezone="UTC")),
+                node_name(app.config.get("SCHEDULER_NODE_NAME")))
     scheduler = build(app)
-    record_start(scheduler)
-    click.echo("Scheduler running: " + ", ".join(
+    record_start(scheduler, node.name)
+    click.echo(f"Scheduler running as {node.name} (standby until it leads): " + ", ".join(
         f"{job.id} every {job.trigger.interval}" for job in scheduler.get_jobs()))
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("Scheduler stopped.")
+    node.install_signal_handlers()
+    node.run()
+    click.echo("Scheduler stopped.")

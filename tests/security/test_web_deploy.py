@@ -23,9 +23,10 @@ def test_production_refuses_debug(instance):
         create_app({**instance, "PRODUCTION": True, "DEBUG": True, "SECRET_KEY": "s" * 40})
 
 
-def test_production_refuses_a_generated_secret(instance):
+def test_production_refuses_a_generated_secret(instance, tmp_path):
     with pytest.raises(UnsafeConfiguration, match="SECRET_KEY"):
         create_app({**instance, "PRODUCTION": True})
+    assert not (tmp_path / "instance" / "secret_key").exists()  # refused before writing
 
 
 def test_production_forces_secure_cookies_and_sends_hsts(instance):
@@ -53,8 +54,11 @@ def test_check_deploy_passes_a_hardened_setup(instance):
         **instance, "PRODUCTION": True, "SECRET_KEY": "s" * 40,
         "PUBLIC_BASE_URL": "https://tracker.agency.example.gov",
         "MAIL_SERVER": "smtp.agency.example.gov", "MAIL_SECURITY": "starttls"})
-    # Only the setting is read; no connection is made to this server.
+    with app.app_context():
+        db.create_all()  # check-deploy looks for demo accounts in it
+    # Only the settings are read; no connection is made to these servers.
     app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://tracker@db/tracker"
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379"
     result = app.test_cli_runner().invoke(args=["check-deploy"])
     assert result.exit_code == 0, result.output
     assert "No unsafe production settings" in result.output

@@ -1,16 +1,22 @@
-"""flask --app tracker backup [DEST]"""
+"""flask --app tracker backup [DEST], restore BACKUP --to DATABASE_URL"""
 
+import contextlib
+import io
+import tempfile
 from pathlib import Path
 
 import click
+import flask_migrate
+from alembic.migration import MigrationContext
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.audit import chain
 from tracker.audit import services as audit
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.operations import backup
+from tracker.operations import backup, encryption, restore
 
 
 def backup_folder() -> Path:
@@ -20,16 +26,33 @@ def backup_folder() -> Path:
 
 @click.command("backup")
 @click.argument("dest", required=False)
+@click.option("--recipient", "recipients", multiple=True, metavar="AGE_PUBLIC_KEY",
+              help="Encrypt to this age public key (age1...); repeatable. Default: "
+                   "BACKUP_RECIPIENTS.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path),
+              help="Encrypt with the passphrase in this file.")
 @with_appcontext
-def backup_command(dest: str | None):
+def backup_command(dest: str | None, recipients: tuple[str, ...],
+                   passphrase_file: Path | None):
     """Copy the database consistently while the tracker runs. DEST is a file or a folder
-    (default: the instance folder's backups/, with a timestamped name)."""
+    (default: the instance folder's backups/, with a timestamped name). With recipients
+    or a passphrase the file is encrypted with age (name ending .age)."""
     cli_origin("backup")
     url = db.engine.url
+    keys = list(recipients or current_app.config.get("BACKUP_RECIPIENTS") or [])
     try:
+        passphrase = encryption.read_secret(passphrase_file) if passphrase_file else None
         target = backup.destination(dest, backup_folder(), url, utcnow())
+        if keys or passphrase:
+            sealed = target.with_name(target.name + encryption.SUFFIX)
+            if sealed.exists():
+                raise backup.BackupError(f"{sealed} already exists: choose another "
+                                         "destination.")
         made = backup.create(url, target)
-    except backup.BackupError as error:
+        if keys or passphrase:
+            made = _seal(made, sealed, keys, passphrase)
+    except (backup.BackupError, encryption.EncryptionError) as error:
         _record_failure(url.get_backend_name())
         raise click.ClickException(str(error)) from error
     # Recorded after the copy, so the backup itself does not contain this record.
@@ -37,6 +60,16 @@ def backup_command(dest: str | None):
         "method": made.method, "file": made.path.name, "size_bytes": made.size})
     db.session.commit()
     click.echo(f"Backup written to {made.path} ({_size(made.size)}, {made.method}).")
+
+
+def _seal(made: backup.Backup, sealed: Path, keys: list[str],
+          passphrase: str | None) -> backup.Backup:
+    """Encrypt the fresh copy; the plain one never outlives the command."""
+    try:
+        encryption.encrypt(made.path, sealed, keys, passphrase)
+    finally:
+        made.path.unlink(missing_ok=True)
+    return backup.Backup(sealed, sealed.stat().st_size, made.method + "+age")
 
 
 def _record_failure(backend: str) -> None:
@@ -58,3 +91,78 @@ def _size(size: int) -> str:
             return f"{value:.1f} {unit}, {size} bytes"
         value /= 1024
     return f"{value:.1f} GiB, {size} bytes"
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", required=True, metavar="DATABASE_URL",
+              help="The database to restore into: a URL, or a SQLite file's path.")
+@click.option("--force", is_flag=True, help="Replace what the target database holds.")
+@click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The age private key file that decrypts an encrypted backup.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path),
+              help="The file holding the passphrase of an encrypted backup.")
+def restore_command(backup_file: Path, to: str, force: bool, identity: Path | None,
+                    passphrase_file: Path | None):
+    """Restore BACKUP_FILE into the database --to, run the migrations and verify its
+    audit trail. Refuses a database that holds tables unless --force."""
+    url = restore.target_url(to)
+    name = restore.label(url)
+
+    def say(line: str) -> None:
+        click.echo(f"{name}: {line}")
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="tracker-restore-") as scratch:
+            source = backup_file
+            if encryption.is_encrypted(backup_file):
+                source = Path(scratch) / "backup"
+                encryption.decrypt(
+                    backup_file, source,
+                    identity=encryption.read_secret(identity) if identity else None,
+                    passphrase=(encryption.read_secret(passphrase_file)
+                                if passphrase_file else None))
+                say(f"decrypted {backup_file.name}")
+            restore.copy_into(source, url, force, say)
+    except (backup.BackupError, encryption.EncryptionError) as error:
+        raise click.ClickException(f"{name}: {error}") from error
+    say(f"restored from {backup_file}")
+    # An app of its own on the restored database: the running configuration's database
+    # is never the one migrated or verified here.
+    from tracker import create_app
+
+    target = create_app({"SQLALCHEMY_DATABASE_URI": url.render_as_string(
+        hide_password=False)})
+    with target.app_context():
+        try:
+            _migrate(say)
+            verdict = chain.verify()
+            if not verdict.ok:
+                where = (f"record {verdict.first_broken_id}" if verdict.first_broken_id
+                         else "the end of the trail")
+                say(f"audit trail BROKEN at {where}: {verdict.reason}; "
+                    f"{verdict.checked} records before it verified")
+                raise SystemExit(1)
+            say(f"audit trail intact: {verdict.checked} records verified")
+            cli_origin("restore")
+            audit.record(None, "backup.restore", "database", changes={
+                "file": backup_file.name, "records_verified": verdict.checked})
+            db.session.commit()
+            say("ready: point TRACKER_SQLALCHEMY_DATABASE_URI at this database")
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _migrate(say) -> None:
+    """Alembic's own lines are captured and printed under the database's name too."""
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        flask_migrate.upgrade()
+    for line in captured.getvalue().splitlines():
+        if line.strip():
+            say(f"migrations: {line.strip()}")
+    with db.engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    say(f"schema at revision {revision}")

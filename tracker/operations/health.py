@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.extensions import db
+from tracker.operations import leadership
 from tracker.operations.models import SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ class Health:
     max_age: timedelta
     database_ok: bool
     last_heartbeat: datetime | None = None
+    # The instance folder and what lies directly in it, the database files: none
+    # readable by others (SECURITY.md D-4).
+    files_private: bool = True
+    # The scheduler process that leads the election (tracker/operations/leadership.py).
+    leader: str | None = None
+    leader_since: datetime | None = None
 
     @property
     def heartbeat_age(self) -> timedelta | None:
@@ -46,7 +53,7 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return self.database_ok and self.scheduler_ok
+        return self.database_ok and self.scheduler_ok and self.files_private
 
     def as_dict(self) -> dict:
         """Only states and times: no versions, hosts, paths or error texts."""
@@ -54,23 +61,27 @@ class Health:
         return {
             "status": "ok" if self.ok else "degraded",
             "database": "ok" if self.database_ok else "unreachable",
+            "files": "private" if self.files_private else "readable by others",
             "scheduler": {
                 "last_heartbeat": (None if self.last_heartbeat is None
                                    else self.last_heartbeat.isoformat(timespec="seconds")),
                 "age_seconds": None if age is None else int(age.total_seconds()),
                 "max_age_seconds": int(self.max_age.total_seconds()),
+                "leader": self.leader,
+                "leader_since": (None if self.leader_since is None
+                                 else self.leader_since.isoformat(timespec="seconds")),
             },
         }
 
 
-def check(now: datetime, max_age: timedelta) -> Health:
+def check(now: datetime, max_age: timedelta, files_private: bool = True) -> Health:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         db.session.rollback()
         # The error text can name hosts and users: the class is enough to start from.
         log.warning("health check: database unreachable (%s)", type(error).__name__)
-        return Health(now, max_age, database_ok=False)
+        return Health(now, max_age, database_ok=False, files_private=files_private)
     try:
         last = db.session.scalar(select(SchedulerHeartbeat.beat_at)
                                  .where(SchedulerHeartbeat.id == HEARTBEAT_ID))
@@ -78,7 +89,10 @@ def check(now: datetime, max_age: timedelta) -> Health:
         db.session.rollback()
         log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
         last = None
-    return Health(now, max_age, database_ok=True, last_heartbeat=last)
+    leader = leadership.leader_row(db.session)
+    return Health(now, max_age, database_ok=True, last_heartbeat=last,
+                  files_private=files_private, leader=leader and leader.node,
+                  leader_since=leader and leader.since)
 
 
 def max_heartbeat_age(config) -> timedelta:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base, UTCDateTime
@@ -15,3 +16,17 @@ class SchedulerHeartbeat(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchedulerLeader(Base):
+    """One row naming the scheduler process that runs the jobs (tracker/operations/
+    leadership.py). On SQLite the row is the lock itself: a lease the leader renews; on
+    PostgreSQL an advisory lock decides and the row only tells /healthz who holds it."""
+
+    __tablename__ = "scheduler_leader"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node: Mapped[str] = mapped_column(String(200))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)

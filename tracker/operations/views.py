@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, jsonify
 
+from tracker import deploy
 from tracker.accounts.access import public
 from tracker.db import utcnow
 from tracker.extensions import limiter
@@ -16,7 +17,9 @@ bp = Blueprint("operations", __name__)
 def healthz():
     """200 when the database answers and the scheduler beat recently, else 503. Not
     audited: see tracker/operations/health.py."""
-    report = health.check(utcnow(), health.max_heartbeat_age(current_app.config))
+    files_private = not deploy.file_findings(current_app, deep=False)
+    report = health.check(utcnow(), health.max_heartbeat_age(current_app.config),
+                          files_private)
     response = jsonify(report.as_dict())
     response.status_code = 200 if report.ok else 503
     response.headers["Cache-Control"] = "no-store"

@@ -1,6 +1,7 @@
 """Sending mail: SMTP when configured, otherwise .eml files in the instance folder so a
 newcomer can read what would have been sent."""
 
+import os
 import smtplib
 import ssl
 import time
@@ -85,8 +86,12 @@ class Outbox:
         """Deliver or raise (OSError, smtplib.SMTPException): the caller retries later."""
         settings = self.settings
         if settings.server is None:
-            settings.folder.mkdir(parents=True, exist_ok=True)
-            (settings.folder / f"{name}.eml").write_bytes(bytes(message))
+            # Mail holds names and event details: the owner's only (SECURITY.md D-4).
+            settings.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(settings.folder / f"{name}.eml",
+                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(message))
             return
         try:
             self._session().send_message(message)
