@@ -5,6 +5,7 @@ no persistent job store, and a restart loses nothing. Run exactly one of these p
 installation: never inside web workers."""
 
 import logging
+import signal
 from collections.abc import Callable
 
 import click
@@ -117,7 +118,21 @@ def scheduler_command():
     record_start(scheduler)
     click.echo("Scheduler running: " + ", ".join(
         f"{job.id} every {job.trigger.interval}" for job in scheduler.get_jobs()))
+    # systemd stops a service with SIGTERM, then SIGKILL after a grace period; Python's
+    # default for SIGTERM ends the process at once, leaving claimed reminders waiting for
+    # their lease to lapse. Stop like Ctrl-C instead: a running dispatch cycle hands back
+    # what it has not sent (tracker/reminders/dispatch.py) and the jobs finish.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        from tracker.reminders.dispatch import stop_requested
+
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one: keep handing back
+        stop_requested.set()
+        scheduler.shutdown(wait=True)
         click.echo("Scheduler stopped.")
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
