@@ -325,6 +325,7 @@ def _registered(sched):
 EXPECTED_JOBS = {"scheduler-heartbeat": (3600, True, 1, timedelta(seconds=30)),
                  "reminders-dispatch": (3600, True, 1, timedelta(seconds=60)),
                  "retention-purge": (3600, True, 1, timedelta(minutes=60)),
+                 "retention-scrub-retry": (3600, True, 1, timedelta(seconds=60)),
                  "inactive-accounts": (3600, True, 1, timedelta(minutes=60))}
 
 
