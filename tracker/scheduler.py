@@ -55,7 +55,8 @@ def dispatch_reminders() -> str:
     from tracker.reminders.cli import run_dispatch
 
     result = run_dispatch()
-    return f"{result.sent} reminders sent, {result.retrying} to retry"
+    return (f"{result.sent} reminders sent, {result.retrying} to retry"
+            + (f", {result.released} handed back (stopping)" if result.released else ""))
 
 
 def disable_inactive_accounts() -> str:
