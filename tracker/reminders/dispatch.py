@@ -257,6 +257,8 @@ def _retry_later(reminder_id: int, lease: Lease, error: Exception,
                  permanent: bool) -> ReminderState | None:
     db.session.rollback()
     reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
+    if reminder is None:  # deleted with its event meanwhile: nothing left to retry
+        return None
     attempts = reminder.attempts + 1
     last_error = (str(error) if isinstance(error, Undeliverable)
                   else f"{type(error).__name__}: {error}")[:500]
