@@ -5,9 +5,11 @@ mail server would (envelope, headers, MIME parts), and can stop and restart it o
 same port to simulate an outage.
 """
 
+import asyncio
 import email
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -30,6 +32,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     content: bytes
+    received_at: float = 0.0  # time.time() when accepted
 
     @property
     def message(self) -> EmailMessage:
@@ -38,16 +41,20 @@ class Received:
 
 class RecordingHandler:
     """Accepts every message and keeps it; the controller's loop runs in its own thread,
-    hence the lock."""
+    hence the lock. With a delay, each message is accepted only after that many seconds
+    (a slow server: the sender waits for the reply to its DATA)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._received: list[Received] = []
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it by name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             self._received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
-                                           bytes(envelope.content)))
+                                           bytes(envelope.content), time.time()))
         return "250 Message accepted for delivery"
 
     def received(self) -> list[Received]:
@@ -63,10 +70,10 @@ class SmtpServer:
     """start(), stop() (connections are then refused) and start() again on the same port;
     what arrived before and after the outage stays in one list."""
 
-    def __init__(self, host: str = HOST) -> None:
+    def __init__(self, host: str = HOST, delay: float = 0.0) -> None:
         self.host = host
         self.port = free_port(host)
-        self.handler = RecordingHandler()
+        self.handler = RecordingHandler(delay)
         self._controller: Controller | None = None
 
     @property

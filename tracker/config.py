@@ -29,6 +29,9 @@ class DefaultConfig:
     # the event ends; the scheduler checks this often.
     OUTREACH_RETENTION_DAYS = 30
     RETENTION_PURGE_INTERVAL_MINUTES = 60
+    # A purge whose erased values could not yet be removed from the database files
+    # (a reader in the way) is retried this often until it succeeds.
+    RETENTION_SCRUB_RETRY_SECONDS = 60
 
     # Calendar feeds: how often clients should refresh, how long cancelled events stay
     # in feeds (so clients strike them), and the domain part of every event UID (keep it

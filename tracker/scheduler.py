@@ -29,15 +29,35 @@ JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1
 
 def purge_retention() -> str:
     from tracker.outreach.cli import run_purge
+    from tracker.outreach.retention import scrub_pending
 
-    return f"{len(run_purge())} outreach entries purged"
+    summary = f"{len(run_purge())} outreach entries purged"
+    if scrub_pending():
+        log.warning("retention purge: erased values are still in the database files; "
+                    "retried every minute (retention page)")
+    return summary
+
+
+def retry_retention_scrub() -> str | None:
+    """Within a minute of a purge whose values could not be erased from the database
+    files (a reader in the way), try again; nothing to do, nothing said."""
+    from tracker.outreach.cli import retry_scrub
+    from tracker.outreach.retention import scrub_pending
+
+    if not scrub_pending():
+        return None
+    if retry_scrub(utcnow()).erased:
+        return "purged values erased from the database files"
+    log.warning("retention purge: erased values still in the database files")
+    return None
 
 
 def dispatch_reminders() -> str:
     from tracker.reminders.cli import run_dispatch
 
     result = run_dispatch()
-    return f"{result.sent} reminders sent, {result.retrying} to retry"
+    return (f"{result.sent} reminders sent, {result.retrying} to retry"
+            + (f", {result.released} handed back (stopping)" if result.released else ""))
 
 
 def disable_inactive_accounts() -> str:
@@ -62,6 +82,8 @@ def heartbeat() -> None:
 JOBS: dict[str, tuple[Callable[[], str | None], str, str]] = {
     "scheduler-heartbeat": (heartbeat, "SCHEDULER_HEARTBEAT_SECONDS", "seconds"),
     "retention-purge": (purge_retention, "RETENTION_PURGE_INTERVAL_MINUTES", "minutes"),
+    "retention-scrub-retry": (retry_retention_scrub, "RETENTION_SCRUB_RETRY_SECONDS",
+                              "seconds"),
     "reminders-dispatch": (dispatch_reminders, "REMINDER_DISPATCH_INTERVAL_SECONDS",
                            "seconds"),
     "inactive-accounts": (disable_inactive_accounts, "INACTIVE_ACCOUNT_CHECK_MINUTES",
@@ -120,9 +142,13 @@ def scheduler_command():
     from tracker.operations.node import Node, node_name
 
     # The job set, started only while this process leads the election.
+    from tracker.reminders.dispatch import stop_requested
+
     node = Node(app, lambda: build(app, BackgroundScheduler(job_defaults=JOB_DEFAULTS,
                                                              timezone="UTC")),
-                node_name(app.config.get("SCHEDULER_NODE_NAME")))
+                node_name(app.config.get("SCHEDULER_NODE_NAME")),
+                # A dispatch cycle under way hands back the reminders it has not sent.
+                on_stop=stop_requested.set)
     scheduler = build(app)
     record_start(scheduler, node.name)
     click.echo(f"Scheduler running as {node.name} (standby until it leads): " + ", ".join(

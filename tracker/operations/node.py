@@ -39,8 +39,8 @@ def _audit(action: str, changes: dict) -> None:
 
 class Node:
     def __init__(self, app: Flask, build_jobs: Callable[[], BaseScheduler],
-                 name: str | None = None) -> None:
-        self.app, self.build_jobs = app, build_jobs
+                 name: str | None = None, on_stop: Callable[[], None] | None = None) -> None:
+        self.app, self.build_jobs, self.on_stop = app, build_jobs, on_stop
         self.name = name or node_name()
         self.interval = float(app.config["SCHEDULER_ELECTION_SECONDS"])
         with app.app_context():
@@ -55,6 +55,8 @@ class Node:
             log.info("scheduler %s: %s received, stopping", self.name,
                      signal.Signals(signum).name)
         self.stopping.set()
+        if self.on_stop is not None:
+            self.on_stop()
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)

@@ -116,3 +116,18 @@ class RetentionHold(Base):
 
     def active_on(self, day: date) -> bool:
         return self.released_at is None and self.expires_on >= day
+
+
+class StorageScrub(Base):
+    """One row: whether values erased by a purge may still sit in the database files
+    because the step that removes them there (SQLite's WAL checkpoint, PostgreSQL's
+    table rewrite) could not run yet, since when, and why. The scheduler retries soon;
+    the retention page shows it (SECURITY.md P-5)."""
+
+    __tablename__ = "storage_scrub"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    problem: Mapped[str] = mapped_column(String(300), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,10 +4,12 @@ After an event ends, the name, phone and email on its outreach entries are kept 
 configured number of days, then erased; the entry itself stays as a content-free record
 (date, method, purpose, outcome, "personal details purged on DATE")."""
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -16,7 +18,12 @@ from tracker.audit import services as audit
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events.models import Event
 from tracker.extensions import db
-from tracker.outreach.models import PERSONAL_FIELDS, OutreachContact, RetentionHold
+from tracker.outreach.models import (
+    PERSONAL_FIELDS,
+    OutreachContact,
+    RetentionHold,
+    StorageScrub,
+)
 from tracker.timezones import local_date
 
 HOLD_MAX_DAYS = 5 * 366  # 28 CFR 23.20(h): review or purge within five years
@@ -76,27 +83,110 @@ def purge(now: datetime, retention_days: int, actor: User | None = None
     return purged
 
 
-def scrub_storage() -> None:
+@dataclass(frozen=True)
+class ScrubOutcome:
+    erased: bool
+    problem: str = ""
+
+
+SQLITE_READER_BUSY = ("another connection holds a read transaction (a long report, a "
+                      "backup or a stuck process), so the write-ahead log still holding "
+                      "the old values could not be emptied")
+POSTGRES_TABLE_BUSY = ("another transaction is using the outreach table, so the table "
+                       "holding the old row versions could not be rewritten")
+
+
+def scrub_storage(attempts: int = 3, pause: float = 0.5) -> ScrubOutcome:
     """After the purge is committed, make sure the erased values are gone from the
-    database file too. SQLite runs with secure_delete (freed space is zeroed); the
-    checkpoint copies the new pages into the main file and empties the write-ahead log,
-    which still holds the old page images. PostgreSQL: see below; its write-ahead log
-    keeps the old values until the server recycles the segment (README, PostgreSQL)."""
+    database file too, and say whether they are. SQLite runs with secure_delete (freed
+    space is zeroed); the checkpoint copies the new pages into the main file and empties
+    the write-ahead log, which still holds the old page images; while another connection
+    reads, it cannot, and says "busy". PostgreSQL: see below; its write-ahead log keeps
+    the old values until the server recycles the segment (README, PostgreSQL)."""
     if db.engine.dialect.name == "sqlite":
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    elif db.engine.dialect.name == "postgresql":
-        # Old row versions stay in the table file after the UPDATE, and a plain VACUUM
-        # only marks their space free: the bytes remain. VACUUM FULL writes the live rows
-        # to a new file and deletes the old one. It locks the table while it runs (a small
-        # table: moments); rather than queue every reader behind a long transaction, give
-        # up after a few seconds and scrub again at the next purge.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("SET lock_timeout = '5s'"))
-            try:
-                conn.execute(text("VACUUM FULL outreach_contact"))
-            finally:  # the connection goes back to the pool: no timeout for others
-                conn.execute(text("RESET lock_timeout"))
+        return _checkpoint_sqlite(attempts, pause)
+    if db.engine.dialect.name == "postgresql":
+        return _rewrite_postgresql()
+    return ScrubOutcome(True)
+
+
+def _checkpoint_sqlite(attempts: int, pause: float) -> ScrubOutcome:
+    with db.engine.connect() as connection:
+        # Each attempt waits for readers under the busy timeout: a short one here, so a
+        # blocked purge reports in seconds (the scheduler retries every minute).
+        timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql("PRAGMA busy_timeout=1000")
+        try:
+            for attempt in range(attempts):
+                busy, _, _ = connection.exec_driver_sql(
+                    "PRAGMA wal_checkpoint(TRUNCATE)").one()
+                if not busy:
+                    return ScrubOutcome(True)
+                if attempt + 1 < attempts:
+                    time.sleep(pause)
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout)}")
+    return ScrubOutcome(False, SQLITE_READER_BUSY)
+
+
+def _rewrite_postgresql() -> ScrubOutcome:
+    # Old row versions stay in the table file after the UPDATE, and a plain VACUUM only
+    # marks their space free: the bytes remain. VACUUM FULL writes the live rows to a new
+    # file and deletes the old one. It locks the table while it runs (a small table:
+    # moments); rather than queue every reader behind a long transaction, give up after a
+    # few seconds and report it: the scheduler tries again within a minute.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SET lock_timeout = '5s'"))
+        try:
+            conn.execute(text("VACUUM FULL outreach_contact"))
+        except OperationalError:
+            return ScrubOutcome(False, POSTGRES_TABLE_BUSY)
+        finally:  # the connection goes back to the pool: no timeout for others
+            conn.execute(text("RESET lock_timeout"))
+    return ScrubOutcome(True)
+
+
+SCRUB_ROW = 1
+
+
+def scrub_state() -> StorageScrub | None:
+    return db.session.get(StorageScrub, SCRUB_ROW)
+
+
+def scrub_pending() -> bool:
+    row = scrub_state()
+    return row is not None and row.pending_since is not None
+
+
+def mark_scrub_pending(now: datetime) -> None:
+    """In the purge's transaction: the erased values are in the files until a scrub
+    succeeds."""
+    row = scrub_state()
+    if row is None:
+        row = StorageScrub(id=SCRUB_ROW, problem="")
+        db.session.add(row)
+    if row.pending_since is None:
+        row.pending_since = now
+    db.session.flush()
+
+
+def record_scrub(outcome: ScrubOutcome, now: datetime) -> None:
+    """The outcome of a scrub that was pending, audited when it changes (blocked, then
+    done), not at every retry."""
+    row = scrub_state()
+    if row is None or row.pending_since is None:
+        return
+    row.attempted_at = now
+    if outcome.erased:
+        audit.record(None, "retention.scrub", "storage_scrub", row.id, now=now,
+                     changes={"pending_since": row.pending_since.isoformat(
+                         timespec="seconds")})
+        row.pending_since, row.problem, row.done_at = None, "", now
+    elif row.problem != outcome.problem:
+        audit.record(None, "retention.scrub_blocked", "storage_scrub", row.id, now=now,
+                     outcome=audit.FAILURE, changes={"problem": outcome.problem})
+        row.problem = outcome.problem
+    db.session.flush()
 
 
 def place_hold(actor: User, contact: OutreachContact, reason: str, expires_on: date | None,

@@ -22,7 +22,8 @@ def index():
         "outreach/retention.html", now=now,
         days=current_app.config["OUTREACH_RETENTION_DAYS"],
         scheduled=retention.schedule(now, current_app.config["OUTREACH_RETENTION_DAYS"]),
-        holds=retention.holds(local_date(now)), release_form=EmptyForm())
+        holds=retention.holds(local_date(now)), release_form=EmptyForm(),
+        scrub=retention.scrub_state())
 
 
 @bp.route("/outreach/<int:contact_id>/hold", methods=["GET", "POST"])

@@ -25,4 +25,5 @@ def dispatch_command():
     cli_origin("reminders-dispatch")
     result = run_dispatch()
     click.echo(f"{result.sent} sent, {result.cancelled} no longer needed, "
-               f"{result.retrying} to retry, {result.failed} failed.")
+               f"{result.retrying} to retry, {result.failed} failed."
+               + (f" {result.lost} taken over by another dispatcher." if result.lost else ""))

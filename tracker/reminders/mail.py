@@ -2,6 +2,7 @@
 newcomer can read what would have been sent."""
 
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -37,6 +38,17 @@ def settings_from_config() -> MailSettings:
         folder=Path(current_app.instance_path) / "mail")
 
 
+# Characters that end or break a header line (CR, LF, the other C0/C1 controls, DEL,
+# Unicode line and paragraph separators). Titles are checked at input, but rows stored
+# before that, or written by an import, must still make a well-formed header.
+_HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """One line of header text: every run of control characters becomes one space."""
+    return " ".join(_HEADER_BREAKERS.sub(" ", value).split())
+
+
 def build(sender: str, to: str, subject: str, text: str, html: str,
           attachment: tuple[str, bytes] | None = None) -> Message:
     """multipart/mixed: the text and HTML bodies as alternatives, then the .ics.
@@ -56,7 +68,8 @@ def build(sender: str, to: str, subject: str, text: str, html: str,
         message = MIMEMultipart("mixed")
         message.attach(bodies)
         message.attach(calendar)
-    message["From"], message["To"] = sender, to
+    message["From"], message["To"] = header_text(sender), header_text(to)
+    subject = header_text(subject)
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
