@@ -7,6 +7,7 @@ The token's primary key settles a race: of two submits that both found the token
 unused, the second fails on the key when the first commits, rolls back what it did and
 answers with the first one's page."""
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tracker.extensions import db
 from tracker.forms import submit
 
 TOKEN_MAX = 64
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Repeats arrive within seconds; a day covers a browser restored from its session.
 KEPT_FOR = timedelta(days=1)
 USED_ELSEWHERE = "This form was already used by someone else. Open the page again."
@@ -53,8 +55,10 @@ class SubmitOnceForm:
 
 
 def _token(form: FlaskForm) -> str | None:
+    """The form's token if it is one the tracker could have issued: anything else is
+    not looked up (and the form's own checks refuse it)."""
     token = (form.submit_token.data or "").strip()
-    return token if 0 < len(token) <= TOKEN_MAX else None
+    return token if TOKEN_PATTERN.fullmatch(token) else None
 
 
 def previous(token: str | None) -> str | None:

@@ -5,6 +5,7 @@ the database's integer range, dates outside the sane window, NUL and control cha
 Runs on SQLite and PostgreSQL (PostgreSQL refuses NUL in text and ints beyond 2^31)."""
 
 import re
+import secrets
 from urllib.parse import urlencode
 
 import pytest
@@ -23,7 +24,7 @@ from tracker.calendar import feeds
 from tracker.extensions import db
 from tracker.inputs import ID_MAX
 
-HUGE = [2**31, 2**63, 2**64]  # beyond PostgreSQL's INTEGER, SQLite's and any int64
+HUGE = [2**31, 2**63]  # beyond PostgreSQL's INTEGER, and beyond SQLite's
 NUL = "Road closure\x00"
 CONTROL = "Road closure\r\nBcc: attacker@evil.example"
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d$")
@@ -90,10 +91,12 @@ def _bodies(endpoint: str, owner) -> list[dict]:
     """Form bodies: each a valid form with one kind of hostile value in every field."""
     valid = _body(endpoint, owner)
     fields = {**valid, "title": "t", "name": "n", "summary": "s", "note": "n",
-              "version": "1", "submit_token": "tok"}
+              "version": "1"}
 
     def each(change):
-        return {k: change(k, v) for k, v in fields.items()}
+        # A fresh token each: a saved body must not turn the next into a repeat.
+        token = secrets.token_urlsafe(18)
+        return {k: change(k, v) for k, v in {**fields, "submit_token": token}.items()}
 
     def text(value):
         return isinstance(value, str) and not DATE.match(value) and not DATETIME.match(value)
@@ -110,6 +113,18 @@ def _bodies(endpoint: str, owner) -> list[dict]:
     ]
 
 
+def _status(client, method: str, url: str, body) -> int:
+    """The answer's status; an exception (which tests propagate) counts as the 500 it
+    would be, so one run lists every failing request."""
+    try:
+        response = client.open(url, method=method, data=body)
+    except Exception as exc:
+        db.session.rollback()
+        return 500 if not isinstance(exc, AssertionError) else 599
+    response.close()
+    return response.status_code
+
+
 def test_no_route_answers_500_to_hostile_input(app, client, walk):
     actor, args = walk
     failures, requests = [], 0
@@ -123,15 +138,14 @@ def test_no_route_answers_500_to_hostile_input(app, client, walk):
                 if url != _url(app, rule, args):
                     attempts = attempts[:1]  # a hostile path: one body is enough
             for target, body in attempts:
-                response = client.open(target, method=method, data=body)
-                response.close()
                 requests += 1
-                if response.status_code >= 500 and rule.endpoint != "operations.healthz":
-                    failures.append((method, target, body, response.status_code))
+                status = _status(client, method, target, body)
+                if status >= 500 and rule.endpoint != "operations.healthz":
+                    failures.append((method, target, body, status))
                 elif rule.endpoint == "operations.healthz":
-                    assert response.status_code in (200, 503)
+                    assert status in (200, 503)
     assert requests > 500
-    assert failures == []
+    assert not failures, "\n".join(repr(f)[:300] for f in failures[:40])
 
 
 @pytest.mark.parametrize(("url", "message"), [
@@ -183,7 +197,8 @@ def test_event_form_refuses_hostile_values_and_keeps_the_rest(client, login_as, 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
-    assert "Central park" in page  # what was typed is kept
+    kept = "Vigil in the park" if field == "venue" else "Central park"
+    assert kept in page  # what was typed is kept
 
 
 def test_multi_line_text_keeps_line_breaks_and_tabs(client, login_as):
