@@ -8,7 +8,6 @@ Create Date: 2026-12-02 04:40:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = 'a4d9e6c1f207'
@@ -29,7 +28,7 @@ def upgrade():
         sa.Column('token', sa.String(length=64), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('location', sa.String(length=500), nullable=False),
-        sa.Column('created_at', tracker.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['user.id'],
                                 name=op.f('fk_form_submission_user_id_user'),
                                 ondelete='CASCADE'),
