@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from tracker import inputs
 from tracker.errors import ValidationError
 
 TITLE_MAX = 200
@@ -27,8 +28,15 @@ def check_attendance(low: int | None, high: int | None) -> None:
         )
 
 
-def check_text(field: str, value: str, limit: int, required: bool = False) -> str:
+def check_text(field: str, value: str, limit: int, required: bool = False,
+               single_line: bool = False) -> str:
+    """The trimmed text; refused when too long, empty but required, or holding a
+    character it may not (NUL anywhere; line breaks and other controls in a single-line
+    field): the service's own guard, whatever door the value came through."""
     value = (value or "").strip()
+    problem = inputs.text_problem(value, single_line)
+    if problem:
+        raise ValidationError(field, problem)
     if required and not value:
         raise ValidationError(field, "This field is required.")
     if len(value) > limit:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import versioning
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -76,6 +76,9 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     if data.ends_at is None:
         raise ValidationError("ends_at", "Enter the end date and time.")
     rules.check_times(data.starts_at, data.ends_at)
+    for name in ("starts_at", "ends_at"):
+        if not inputs.in_window(getattr(data, name)):
+            raise ValidationError(name, inputs.DATE_MESSAGE)
     rules.check_attendance(data.attendance_low, data.attendance_high)
     _check_assignee("planner_id", data.planner_id, Role.PLANNER)
     _check_assignee("liaison_id", data.liaison_id, Role.LIAISON)
@@ -83,11 +86,13 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     if event_id is not None and event_id in related:
         raise ValidationError("related_ids", "An event cannot be related to itself.")
     return EventData(
-        title=rules.check_text("title", data.title, rules.TITLE_MAX, required=True),
+        title=rules.check_text("title", data.title, rules.TITLE_MAX, required=True,
+                               single_line=True),
         kind=_check_choice("kind", data.kind, EventKind),
         starts_at=data.starts_at.astimezone(UTC),
         ends_at=data.ends_at.astimezone(UTC),
-        venue=rules.check_text("venue", data.venue, rules.VENUE_MAX, required=True),
+        venue=rules.check_text("venue", data.venue, rules.VENUE_MAX, required=True,
+                               single_line=True),
         information_source=_check_choice(
             "information_source", data.information_source, InformationSource),
         permit_status=_check_choice("permit_status", data.permit_status, PermitStatus),
@@ -96,11 +101,12 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
         attendance_low=data.attendance_low,
         attendance_high=data.attendance_high,
         permit_reference=rules.check_text(
-            "permit_reference", data.permit_reference, rules.REFERENCE_MAX),
+            "permit_reference", data.permit_reference, rules.REFERENCE_MAX, single_line=True),
         permit_conditions=rules.check_text(
             "permit_conditions", data.permit_conditions, rules.LONG_TEXT_MAX),
         organizing_group=rules.check_text(
-            "organizing_group", data.organizing_group, rules.SHORT_TEXT_MAX),
+            "organizing_group", data.organizing_group, rules.SHORT_TEXT_MAX,
+            single_line=True),
         logistics_notes=rules.check_text(
             "logistics_notes", data.logistics_notes, rules.LONG_TEXT_MAX),
         planner_id=data.planner_id,

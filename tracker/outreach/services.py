@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import versioning
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -61,8 +61,11 @@ def _require_liaison(actor: User) -> None:
         raise Forbidden("Only liaison officers log outreach contacts.")
 
 
-def _text(field: str, value: str, limit: int) -> str:
+def _text(field: str, value: str, limit: int, single_line: bool = False) -> str:
     value = (value or "").strip()
+    problem = inputs.text_problem(value, single_line)
+    if problem:
+        raise ValidationError(field, problem)
     if len(value) > limit:
         raise ValidationError(field, f"Use at most {limit:,} characters (now {len(value):,}).")
     return value
@@ -75,9 +78,9 @@ def _choice(field: str, value: str, enum) -> str:
 
 
 def _personal(data: ContactData, purge_passed: bool) -> dict[str, str | None]:
-    name = _text("person_name", data.person_name, 120)
-    phone = _text("person_phone", data.person_phone, 40)
-    email = _text("person_email", data.person_email, 254)
+    name = _text("person_name", data.person_name, 120, single_line=True)
+    phone = _text("person_phone", data.person_phone, 40, single_line=True)
+    email = _text("person_email", data.person_email, 254, single_line=True)
     if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError("person_phone", "Enter a phone number: digits, spaces, + - ( ).")
     if email:
@@ -99,6 +102,10 @@ def _personal(data: ContactData, purge_passed: bool) -> dict[str, str | None]:
 def _clean(data: ContactData, now: datetime) -> dict:
     if data.contacted_at is None:
         raise ValidationError("contacted_at", "Enter when the contact took place.")
+    if not inputs.in_window(data.contacted_at):
+        raise ValidationError("contacted_at", inputs.DATE_MESSAGE)
+    if not inputs.in_window(data.follow_up_on):
+        raise ValidationError("follow_up_on", inputs.DATE_MESSAGE)
     if data.contacted_at > now + timedelta(hours=1):
         raise ValidationError("contacted_at", "Log contacts that have taken place, not "
                                               "planned ones: the time is in the future.")
@@ -106,7 +113,8 @@ def _clean(data: ContactData, now: datetime) -> dict:
         "contacted_at": data.contacted_at,
         "method": _choice("method", data.method, ContactMethod),
         "purpose": _choice("purpose", data.purpose, ContactPurpose),
-        "organization": _text("organization", data.organization, ORGANIZATION_MAX),
+        "organization": _text("organization", data.organization, ORGANIZATION_MAX,
+                              single_line=True),
         "summary": _text("summary", data.summary, TEXT_MAX),
         "outcome": _text("outcome", data.outcome, TEXT_MAX),
         "follow_up_on": data.follow_up_on,
