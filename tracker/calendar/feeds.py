@@ -44,9 +44,7 @@ def _clean(name: str, filters: FeedFilter) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError("name", "Give the feed a name.")
-    problem = inputs.text_problem(name, single_line=True)
-    if problem:
-        raise ValidationError("name", problem)
+    inputs.check_storable("name", name)
     if len(name) > NAME_MAX:
         raise ValidationError("name", f"Use at most {NAME_MAX} characters.")
     if filters.kind and filters.kind not in {k.value for k in EventKind}:

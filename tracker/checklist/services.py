@@ -101,9 +101,7 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
     value = (raw or "").strip()
     if not value:
         raise ValidationError("value", "Give an answer.")
-    problem = inputs.text_problem(value, single_line=True)
-    if problem:
-        raise ValidationError("value", problem)
+    inputs.check_storable("value", value)
     kind = ResponseType(item.response_type)
     if item.answer_options and value not in item.answer_options:
         raise ValidationError("value", "Choose one of the listed answers.")
@@ -122,9 +120,7 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
 
 def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str:
     text = (raw or "").strip()
-    problem = inputs.text_problem(text, single_line=False)
-    if problem:
-        raise ValidationError("justification", problem)
+    inputs.check_storable("justification", text)
     if len(text) > JUSTIFICATION_MAX:
         raise ValidationError("justification", f"Use at most {JUSTIFICATION_MAX:,} characters.")
     if value in (item.red_flag_answers or []) and len(text) < JUSTIFICATION_MIN:

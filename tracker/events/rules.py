@@ -28,15 +28,10 @@ def check_attendance(low: int | None, high: int | None) -> None:
         )
 
 
-def check_text(field: str, value: str, limit: int, required: bool = False,
-               single_line: bool = False) -> str:
-    """The trimmed text; refused when too long, empty but required, or holding a
-    character it may not (NUL anywhere; line breaks and other controls in a single-line
-    field): the service's own guard, whatever door the value came through."""
+def check_text(field: str, value: str, limit: int, required: bool = False) -> str:
+    """The trimmed text; refused when too long, empty but required, or holding a NUL."""
     value = (value or "").strip()
-    problem = inputs.text_problem(value, single_line)
-    if problem:
-        raise ValidationError(field, problem)
+    inputs.check_storable(field, value)
     if required and not value:
         raise ValidationError(field, "This field is required.")
     if len(value) > limit:

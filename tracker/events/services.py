@@ -86,13 +86,11 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     if event_id is not None and event_id in related:
         raise ValidationError("related_ids", "An event cannot be related to itself.")
     return EventData(
-        title=rules.check_text("title", data.title, rules.TITLE_MAX, required=True,
-                               single_line=True),
+        title=rules.check_text("title", data.title, rules.TITLE_MAX, required=True),
         kind=_check_choice("kind", data.kind, EventKind),
         starts_at=data.starts_at.astimezone(UTC),
         ends_at=data.ends_at.astimezone(UTC),
-        venue=rules.check_text("venue", data.venue, rules.VENUE_MAX, required=True,
-                               single_line=True),
+        venue=rules.check_text("venue", data.venue, rules.VENUE_MAX, required=True),
         information_source=_check_choice(
             "information_source", data.information_source, InformationSource),
         permit_status=_check_choice("permit_status", data.permit_status, PermitStatus),
@@ -101,12 +99,11 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
         attendance_low=data.attendance_low,
         attendance_high=data.attendance_high,
         permit_reference=rules.check_text(
-            "permit_reference", data.permit_reference, rules.REFERENCE_MAX, single_line=True),
+            "permit_reference", data.permit_reference, rules.REFERENCE_MAX),
         permit_conditions=rules.check_text(
             "permit_conditions", data.permit_conditions, rules.LONG_TEXT_MAX),
         organizing_group=rules.check_text(
-            "organizing_group", data.organizing_group, rules.SHORT_TEXT_MAX,
-            single_line=True),
+            "organizing_group", data.organizing_group, rules.SHORT_TEXT_MAX),
         logistics_notes=rules.check_text(
             "logistics_notes", data.logistics_notes, rules.LONG_TEXT_MAX),
         planner_id=data.planner_id,

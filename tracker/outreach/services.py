@@ -61,11 +61,9 @@ def _require_liaison(actor: User) -> None:
         raise Forbidden("Only liaison officers log outreach contacts.")
 
 
-def _text(field: str, value: str, limit: int, single_line: bool = False) -> str:
+def _text(field: str, value: str, limit: int) -> str:
     value = (value or "").strip()
-    problem = inputs.text_problem(value, single_line)
-    if problem:
-        raise ValidationError(field, problem)
+    inputs.check_storable(field, value)
     if len(value) > limit:
         raise ValidationError(field, f"Use at most {limit:,} characters (now {len(value):,}).")
     return value
@@ -78,9 +76,9 @@ def _choice(field: str, value: str, enum) -> str:
 
 
 def _personal(data: ContactData, purge_passed: bool) -> dict[str, str | None]:
-    name = _text("person_name", data.person_name, 120, single_line=True)
-    phone = _text("person_phone", data.person_phone, 40, single_line=True)
-    email = _text("person_email", data.person_email, 254, single_line=True)
+    name = _text("person_name", data.person_name, 120)
+    phone = _text("person_phone", data.person_phone, 40)
+    email = _text("person_email", data.person_email, 254)
     if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError("person_phone", "Enter a phone number: digits, spaces, + - ( ).")
     if email:
@@ -113,8 +111,7 @@ def _clean(data: ContactData, now: datetime) -> dict:
         "contacted_at": data.contacted_at,
         "method": _choice("method", data.method, ContactMethod),
         "purpose": _choice("purpose", data.purpose, ContactPurpose),
-        "organization": _text("organization", data.organization, ORGANIZATION_MAX,
-                              single_line=True),
+        "organization": _text("organization", data.organization, ORGANIZATION_MAX),
         "summary": _text("summary", data.summary, TEXT_MAX),
         "outcome": _text("outcome", data.outcome, TEXT_MAX),
         "follow_up_on": data.follow_up_on,
