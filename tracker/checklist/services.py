@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -100,14 +101,18 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
     value = (raw or "").strip()
     if not value:
         raise ValidationError("value", "Give an answer.")
+    inputs.check_storable("value", value)
     kind = ResponseType(item.response_type)
     if item.answer_options and value not in item.answer_options:
         raise ValidationError("value", "Choose one of the listed answers.")
     if kind is ResponseType.DATE:
         try:
-            value = date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValidationError("value", "Enter a date as YYYY-MM-DD.") from exc
+        if not inputs.in_window(day):
+            raise ValidationError("value", inputs.DATE_MESSAGE)
+        value = day.isoformat()
     if kind is ResponseType.SHORT_TEXT and len(value) > SHORT_TEXT_MAX:
         raise ValidationError("value", f"Use at most {SHORT_TEXT_MAX} characters.")
     return value
@@ -115,6 +120,7 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
 
 def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str:
     text = (raw or "").strip()
+    inputs.check_storable("justification", text)
     if len(text) > JUSTIFICATION_MAX:
         raise ValidationError("justification", f"Use at most {JUSTIFICATION_MAX:,} characters.")
     if value in (item.red_flag_answers or []) and len(text) < JUSTIFICATION_MIN:
@@ -127,12 +133,14 @@ def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str
 
 
 def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
-           raw_justification: str | None, now: datetime) -> bool:
-    """Record an answer; returns False when nothing changed. Opens a red-flag review
+           raw_justification: str | None, now: datetime, version: int | None = None) -> bool:
+    """Record an answer given on `version` of the entry (a Conflict if it has been
+    answered since); returns False when nothing changed. Opens a red-flag review
     when the answer raises one; a pending review of an earlier answer is withdrawn."""
     event = entry.checklist.event
     if not may_answer(actor, entry):
         raise Forbidden("Your role does not answer this item.")
+    versioning.check(entry, version, "checklist answer")
     if event.status_enum in lifecycle.FINAL_STATES:
         raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
     value = _clean_value(entry.item, raw_value)

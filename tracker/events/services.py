@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -75,6 +76,9 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     if data.ends_at is None:
         raise ValidationError("ends_at", "Enter the end date and time.")
     rules.check_times(data.starts_at, data.ends_at)
+    for name in ("starts_at", "ends_at"):
+        if not inputs.in_window(getattr(data, name)):
+            raise ValidationError(name, inputs.DATE_MESSAGE)
     rules.check_attendance(data.attendance_low, data.attendance_high)
     _check_assignee("planner_id", data.planner_id, Role.PLANNER)
     _check_assignee("liaison_id", data.liaison_id, Role.LIAISON)
@@ -152,9 +156,12 @@ def create_event(actor: User, data: EventData, now: datetime) -> Event:
     return event
 
 
-def update_event(actor: User, event: Event, data: EventData, now: datetime) -> set[str]:
-    """Apply the edit; returns the names of the fields that changed."""
+def update_event(actor: User, event: Event, data: EventData, now: datetime,
+                 version: int | None = None) -> set[str]:
+    """Apply the edit made from `version` of the event (a Conflict if it has been saved
+    since); returns the names of the fields that changed."""
     require_planner(actor)
+    versioning.check(event, version, "event")
     if event.status_enum in lifecycle.FINAL_STATES:
         raise ValidationError(None, "A closed or cancelled event can no longer be edited.")
     clean = _clean(data, event_id=event.id)
