@@ -1,7 +1,7 @@
 """record versions and one-time form tokens
 
 Revision ID: a4d9e6c1f207
-Revises: c5e8f3b2d714
+Revises: a4f7c2e91b30
 Create Date: 2026-12-02 04:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4d9e6c1f207'
-down_revision = 'c5e8f3b2d714'
+down_revision = 'a4f7c2e91b30'
 branch_labels = None
 depends_on = None
 
