@@ -221,4 +221,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id": (K, "single row"),
         "beat_at": (OPS, "last sign of life of the scheduler process, for /healthz"),
     },
+    "storage_scrub": {
+        "id": (K, "single row"),
+        "pending_since": (OPS, "when a purge's erased values were left in the database "
+                               "files (a reader in the way); retried until empty"),
+        "attempted_at": (OPS, "last attempt to erase them from the files"),
+        "problem": (OPS, "why the last attempt could not (a fixed text, no values)"),
+        "done_at": (OPS, "when they were last erased from the files"),
+    },
 }
