@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.audit import services as audit
 from tracker.audit.context import Origin, set_origin
@@ -83,6 +84,10 @@ class Node:
                     self._follow("lost the lead")
                 elif not leads:
                     self._note_leader()
+            except SQLAlchemyError as error:  # the database away: try again next time
+                db.session.rollback()
+                log.warning("scheduler %s: database error (%s)", self.name,
+                            type(error).__name__)
             finally:
                 db.session.remove()
 
