@@ -362,9 +362,13 @@ def test_admin_edit_publishes_a_version_and_old_events_keep_theirs(
     old = current_item("pre.source")
     old_prompt, old_spec = old.prompt, catalog.ItemSpec.from_item(old)
     new_prompt = "How did the agency first hear of this event?"
-    # version, template_id and another key are not editable: they must be ignored.
+    # template_id and another key are not editable: they must be ignored. The version
+    # is the one the form was opened on: another one is a conflict, not a new number.
     data = item_form(old, prompt=new_prompt, version="99", template_id="1", key="pre.x")
     response = client.post("/admin/checklist/items/pre.source", data=data)
+    assert response.status_code == 409
+    assert count(ChecklistTemplate) == 1
+    response = client.post("/admin/checklist/items/pre.source", data={**data, "version": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "Published checklist version 2" in text(client.get("/admin/checklist/"))
     assert db.session.scalars(select(ChecklistTemplate.version)

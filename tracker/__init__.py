@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from tracker import inputs
 from tracker.config import DefaultConfig
 from tracker.deploy import apply_production_defaults, refuse_unsafe_production, trust_proxies
 from tracker.extensions import csrf, db, limiter, login_manager, migrate
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure(app, config)
     trust_proxies(app)
     _bind_extensions(app)
+    inputs.install(app)  # before the blueprints: their <int:...> ids are bounded
     _register_blueprints(app)
     _register_web_hooks(app)
     _register_cli(app)
@@ -58,6 +60,7 @@ def _instance_secret(path: Path) -> str:
 
 
 def _bind_extensions(app: Flask) -> None:
+    from tracker import once as _once  # noqa: F401  (form_submission)
     from tracker.accounts import models as _accounts  # noqa: F401  (register tables)
     from tracker.audit import models as _audit  # noqa: F401
     from tracker.calendar import models as _calendar  # noqa: F401

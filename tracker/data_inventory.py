@@ -91,6 +91,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "planner_id": (S, "assigned planner"), "liaison_id": (S, "assigned liaison"),
         "created_by_id": (S, "who recorded it"),
         "created_at": (R, "record lifecycle"), "updated_at": (R, "record lifecycle"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
     },
     "event_relation": {
         "event_id": (K, "related and counter-events"),
@@ -125,6 +126,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "due_at": (R, "due date"), "value": (R, "the agency's answer"),
         "justification": (R, "why a red-flag answer is needed"),
         "answered_by_id": (S, "who answered"), "answered_at": (R, "when"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
     },
     "checklist_answer": {
         "id": (K, "answer history"), "entry_id": (K, "entry"), "value": (R, "answer"),
@@ -151,6 +153,12 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "consent_recorded_by_id": (S, "who recorded the consent"),
         "consent_recorded_at": (R, "when consent was recorded"),
         "personal_purged_at": (R, "when personal details were erased"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
+    },
+    "form_submission": {
+        "token": (OPS, "a creating form's one-time token: a repeat is not a second record"),
+        "user_id": (S, "who submitted it"), "location": (OPS, "the page it led to"),
+        "created_at": (OPS, "kept one day"),
     },
     "retention_hold": {
         "id": (K, "hold"), "contact_id": (K, "entry held"),

@@ -1,6 +1,7 @@
 """Domain errors raised by services, and the HTTP error pages."""
 
 from flask import Flask, render_template
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 
@@ -26,6 +27,15 @@ class ValidationError(DomainError):
         self.message = message
 
 
+class Conflict(DomainError):
+    """An edit made from an older version of a record (tracker/versioning.py)."""
+
+    def __init__(self, message: str, current_version: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.current_version = current_version
+
+
 class InvalidTransition(DomainError):
     """A status change that is not allowed now; `reasons` says exactly what is missing."""
 
@@ -36,7 +46,7 @@ class InvalidTransition(DomainError):
 
 
 def _page(code: int, title: str, message: str):
-    if code >= 500:
+    if code >= 500 or code == 409:
         # The failed unit of work is discarded first: nothing half-done is kept, and the
         # page itself can load the signed-in user again.
         db.session.rollback()
@@ -46,6 +56,11 @@ def _page(code: int, title: str, message: str):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda e: _page(404, "Not found", str(e)))
     app.register_error_handler(Forbidden, lambda e: _page(403, "Not allowed", str(e)))
+    # A conflict no form caught (a POST-only button on a record changed meanwhile).
+    app.register_error_handler(Conflict, lambda e: _page(409, "Changed meanwhile", str(e)))
+    app.register_error_handler(StaleDataError, lambda e: _page(
+        409, "Changed meanwhile", "Someone else saved this record at the same moment. "
+        "Nothing was saved: open the page again to see the current version."))
     messages = {
         400: ("Bad request", "The request could not be understood. Go back and try again."),
         403: ("Not allowed", "Your role does not give access to this page."),

@@ -1,13 +1,50 @@
 """Form helpers shared by every area."""
 
+from collections.abc import Callable
+
 from flask import flash
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields import DateField, DateTimeField, TextAreaField
 
-from tracker.errors import ValidationError
+from tracker import conflicts, inputs
+from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 
+RACE_MESSAGE = ("Someone else saved this record at the same moment. Nothing you entered "
+                "was saved yet.")
 
-class EmptyForm(FlaskForm):
+
+class Form(FlaskForm):
+    """The base of every form: refuses input the tracker cannot store or show safely,
+    with a message beside the field and the typed values kept (SECURITY.md R-4).
+
+    A NUL character anywhere; a control character (line break, tab ...) in a single-line
+    field; a date or time outside inputs.YEAR_MIN..YEAR_MAX."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = _input_problem(field)
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
+
+def _input_problem(field) -> str | None:
+    data = field.data
+    if isinstance(field, DateField | DateTimeField) or hasattr(data, "year"):
+        return None if inputs.in_window(data) else inputs.DATE_MESSAGE
+    if isinstance(data, str):
+        return inputs.text_problem(data, single_line=not isinstance(field, TextAreaField))
+    if isinstance(data, list | tuple):
+        texts = [v for v in data if isinstance(v, str)]
+        return next(filter(None, (inputs.text_problem(v, True) for v in texts)), None)
+    return None
+
+
+class EmptyForm(Form):
     """For POST-only buttons: carries the CSRF token and nothing else."""
 
 
@@ -20,10 +57,14 @@ def apply_error(form: FlaskForm, error: ValidationError) -> None:
         form.form_errors.append(error.message)
 
 
-def submit(form: FlaskForm, action):
+def submit(form: FlaskForm, action, current: Callable[[], FlaskForm] | None = None):
     """The common POST step of a view: validate the form, run `action()` (one service
     call), commit. Returns (True, result), or (False, None) when the form or the service
-    found a problem: the errors are on the form, and nothing was saved."""
+    found a problem: the errors are on the form, and nothing was saved.
+
+    `current` builds the form for the record as it is now: on a conflict (the record was
+    saved by someone else since the form was opened) `form.conflict` then compares field
+    by field and `form` becomes the re-apply form (tracker/conflicts.py)."""
     if not form.validate_on_submit():
         return False, None
     try:
@@ -33,7 +74,19 @@ def submit(form: FlaskForm, action):
     except ValidationError as err:
         db.session.rollback()
         apply_error(form, err)
-        return False, None
+    except (Conflict, StaleDataError) as err:
+        db.session.rollback()
+        message = err.message if isinstance(err, Conflict) else RACE_MESSAGE
+        # Shown by the error summary macro (templates/_macros/forms.html).
+        conflicts.attach(form, current, message)
+    return False, None
+
+
+def status_of(form: FlaskForm) -> int:
+    """The status of a form page: 409 after a conflict, 400 with errors, else 200."""
+    if getattr(form, "conflict", None) is not None:
+        return 409
+    return 400 if form.errors else 200
 
 
 def press(action, success: str) -> bool:

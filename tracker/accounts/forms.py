@@ -1,15 +1,15 @@
 """Forms for signing in and for administering users."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from tracker.accounts.roles import ROLE_LABELS
+from tracker.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
@@ -19,14 +19,14 @@ class LoginForm(FlaskForm):
         validators=[DataRequired("Acknowledge the system-use notice to sign in.")])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "Code", validators=[DataRequired("Enter the code."), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "text",
                    "autocapitalize": "off", "spellcheck": "false"})
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")],
         render_kw={"autocomplete": "current-password"})
@@ -38,7 +38,7 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(
         "New password",
         description=f"At least {MIN_LENGTH} characters. Give it to the user in person; "
@@ -57,7 +57,7 @@ def _role_choices():
     return [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class _UserFields(FlaskForm):
+class _UserFields(Form):
     display_name = StringField(
         "Display name", validators=[DataRequired("Enter a display name."), Length(max=120)]
     )

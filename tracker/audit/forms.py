@@ -1,12 +1,13 @@
 """Filters for browsing the audit trail."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms import ValidationError as FieldError
 from wtforms.validators import Length, Optional
 
+from tracker.forms import Form
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # read from the query string; changes nothing
 

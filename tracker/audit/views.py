@@ -10,6 +10,7 @@ from tracker.audit import services as audit
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditRecord
 from tracker.extensions import db
+from tracker.inputs import page_number
 from tracker.timezones import local_day_range
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -29,8 +30,8 @@ def index():
     # The read is recorded before the query so it is committed and listed like any other.
     audit.record(current_user, "audit.read", "audit_trail", None)
     db.session.commit()
-    page = db.paginate(audit.query(filters), per_page=current_app.config["AUDIT_PER_PAGE"],
-                       error_out=False)
+    page = db.paginate(audit.query(filters), page=page_number(request.args.get("page")),
+                       per_page=current_app.config["AUDIT_PER_PAGE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", form=form, page=page, args=args,
                            user_names={u.id: u.display_name for u in users})

@@ -1,14 +1,17 @@
 """The form for a new feed link."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.calendar.feeds import NAME_MAX
 from tracker.events.models import EventKind, EventStatus, choices
+from tracker.forms import Form
+from tracker.once import SubmitOnceForm
 
 
-class FeedForm(FlaskForm):
+class FeedForm(SubmitOnceForm, Form):
+    """Carries a one-time token: a repeated submit makes no second feed."""
+
     name = StringField("Name", validators=[DataRequired("Give the feed a name."),
                                            Length(max=NAME_MAX)],
                        description="For you, e.g. \u201cApproved events\u201d.")

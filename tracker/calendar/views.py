@@ -25,7 +25,8 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
 from tracker.extensions import csrf, db, limiter
-from tracker.forms import EmptyForm, press, submit
+from tracker.forms import EmptyForm, press, status_of
+from tracker.once import submit_once
 
 bp = Blueprint("calendar", __name__)
 
@@ -137,15 +138,21 @@ def feed_list():
 @bp.route("/calendar/feeds/new", methods=["GET", "POST"])
 def feed_create():
     form = FeedForm()
-    ok, created = submit(form, lambda: feeds.create_feed(
+    form.issue_token()
+    done = submit_once(form, lambda: feeds.create_feed(
         current_user, current_user, form.name.data, feeds.FeedFilter(
             kind=form.kind.data or None, status=form.status.data or None,
             assigned_to_owner=form.assigned_to_owner.data,
-            include_cancelled=form.include_cancelled.data), utcnow()))
-    if ok:
-        return _show_token(*created)
-    return render_template("calendar/feed_form.html", form=form), (
-        400 if form.errors else 200)
+            include_cancelled=form.include_cancelled.data), utcnow()),
+        lambda _created: url_for("calendar.feed_list"))
+    if done.saved and not done.repeated:
+        return _show_token(*done.result)
+    if done.saved:
+        # The link was shown once, to the first submit; only its hash is kept.
+        flash("This form was already submitted: the feed is in your list. Its link was "
+              "shown once; regenerate it if you did not copy it.", "info")
+        return redirect(done.location)
+    return render_template("calendar/feed_form.html", form=form), status_of(form)
 
 
 @bp.route("/calendar/feeds/<int:feed_id>/regenerate", methods=["POST"])

@@ -10,7 +10,7 @@ from tracker.checklist.forms import ItemForm
 from tracker.db import utcnow
 from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, status_of, submit
 
 bp = Blueprint("checklist_admin", __name__, url_prefix="/admin/checklist")
 
@@ -65,16 +65,31 @@ def _item_or_404(key: str):
 @roles_required(Role.ADMIN)
 def edit_item(key: str | None = None):
     item = _item_or_404(key) if key else None
-    form = ItemForm(data=_initial(item) if item else {"required": True})
-    if item is not None:
-        del form.key  # keys are stable: an edit keeps the item's key
+    form = _item_form(item)
     ok, template = submit(form, lambda: catalog.save_item(
-        current_user, key, _spec_from(form, key), utcnow(), form.note.data))
+        current_user, key, _spec_from(form, key), utcnow(), form.note.data,
+        version=form.expected_version), current=lambda: _item_form(
+            _item_or_404(key) if key else None, fresh=True))
     if ok:
         flash(f"Published checklist version {template.version}.", "success")
         return redirect(url_for("checklist_admin.index"))
     return render_template("checklist/admin_item.html", form=form, item=item), (
-        400 if form.errors else 200)
+        status_of(form))
+
+
+def _item_form(item, fresh: bool = False) -> ItemForm:
+    """The form for a new item or for `item` of the current template, carrying that
+    template's version; `fresh` ignores the request's values (the item as published
+    now)."""
+    data = _initial(item) if item else {"required": True}
+    form = ItemForm(formdata=None, data=data) if fresh else ItemForm(data=data)
+    if item is not None:
+        del form.key  # keys are stable: an edit keeps the item's key
+    if fresh or not form.is_submitted():
+        template = catalog.current_template()
+        if template is not None:
+            form.stamp(template.version)
+    return form
 
 
 @bp.route("/items/<key>/delete", methods=["POST"])

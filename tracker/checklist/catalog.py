@@ -9,12 +9,14 @@ from datetime import datetime
 from importlib import resources
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from tracker import versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
 from tracker.checklist.models import ChecklistTemplate, ResponseType, Stage, TemplateItem
-from tracker.errors import NotFound, ValidationError
+from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 
 STAGE_ORDER = {stage.value: n for n, stage in enumerate(Stage)}
@@ -128,7 +130,11 @@ def publish(actor: User | None, specs: list[ItemSpec], note: str,
             stage_order=STAGE_ORDER[spec.stage], position=positions[spec.stage],
             **asdict(spec)))
     db.session.add(template)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same version number, published a moment ago
+        raise Conflict("Another version of the checklist was published at the same "
+                       "moment. Nothing you entered was saved yet.") from exc
     audit.record(actor, "checklist_template.publish", "checklist_template", template.id,
                  changes={"version": {"from": latest or None, "to": template.version}},
                  now=now)
@@ -143,9 +149,12 @@ def _current_specs() -> tuple[ChecklistTemplate, list[ItemSpec]]:
 
 
 def save_item(actor: User, key: str | None, spec: ItemSpec, now: datetime,
-              note: str) -> ChecklistTemplate:
-    """Replace the item with `key` (or add a new one when key is None): a new version."""
-    _, specs = _current_specs()
+              note: str, version: int | None = None) -> ChecklistTemplate:
+    """Replace the item with `key` (or add a new one when key is None): a new version.
+    `version` is the template version the edit was made from: a Conflict if another
+    has been published since."""
+    template, specs = _current_specs()
+    versioning.check(template, version, "checklist template")
     validate(spec)
     if key is None:
         if any(s.key == spec.key for s in specs):

@@ -1,6 +1,5 @@
 """Forms for answering a checklist step, deciding a review and editing the template."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,14 +15,18 @@ from tracker.accounts.roles import ROLE_LABELS
 from tracker.checklist.catalog import GUIDANCE_MAX, PROMPT_MAX, RESPONSIBLE_ROLES
 from tracker.checklist.models import ResponseType, Stage, TemplateItem
 from tracker.checklist.services import JUSTIFICATION_MAX, SHORT_TEXT_MAX
+from tracker.conflicts import VersionedForm
+from tracker.forms import Form
+from tracker.once import SubmitOnceForm
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def answer_form(item: TemplateItem, **kwargs) -> FlaskForm:
-    """A form whose `value` field fits the item's response type."""
+def answer_form(item: TemplateItem, **kwargs) -> Form:
+    """A form whose `value` field fits the item's response type; it carries the version
+    of the answer it replaces."""
 
-    class AnswerForm(FlaskForm):
+    class AnswerForm(VersionedForm, Form):
         justification = TextAreaField(
             "Justification", validators=[Length(max=JUSTIFICATION_MAX)],
             description=_justification_hint(item))
@@ -55,7 +58,7 @@ def _justification_hint(item: TemplateItem) -> str:
             "is needed and who authorised it; a privacy officer reviews it.")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SubmitOnceForm, Form):
     decision = RadioField("Decision", choices=[
         ("approved", "Approve: the justification is sufficient"),
         ("rejected", "Reject: the plan must change")],
@@ -65,7 +68,9 @@ class DecisionForm(FlaskForm):
         description="Recorded with the decision and shown on the compliance summary.")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(VersionedForm, Form):
+    """Carries the template version it was opened on."""
+
     key = StringField("Key", validators=[DataRequired("Enter a key."), Length(max=80)],
                       description="A stable identifier, e.g. pre.weather. It cannot change "
                                   "later.")

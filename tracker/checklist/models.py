@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.events.models import Event
+from tracker.versioning import version_column
 
 
 class Stage(StrEnum):
@@ -127,6 +128,9 @@ class ChecklistEntry(Base):
     justification: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The current answer's version: an answer names the one it replaces.
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
 
     checklist: Mapped[EventChecklist] = relationship(back_populates="entries")
     item: Mapped[TemplateItem] = relationship(lazy="joined")

@@ -8,7 +8,8 @@ from tracker.accounts.roles import Role
 from tracker.checklist import reviews, services
 from tracker.checklist.forms import DecisionForm
 from tracker.db import utcnow
-from tracker.forms import submit
+from tracker.forms import status_of
+from tracker.once import submit_once
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -25,13 +26,16 @@ def queue():
 def decide(review_id: int):
     review = reviews.get_review(review_id)
     form = DecisionForm()
-    ok, _ = submit(form, lambda: reviews.decide(current_user, review, form.decision.data,
-                                                form.note.data, utcnow()))
-    if ok:
-        flash(f"Review {review.status}.", "success")
-        return redirect(url_for("reviews.queue"))
+    form.issue_token()
+    done = submit_once(form, lambda: reviews.decide(
+        current_user, review, form.decision.data, form.note.data, utcnow()),
+        lambda _: url_for("reviews.queue"))
+    if done.saved:
+        if not done.repeated:
+            flash(f"Review {review.status}.", "success")
+        return redirect(done.location)
     entry = review.entry
     return render_template(
         "checklist/review.html", review=review, entry=entry, form=form,
         event=entry.checklist.event, number=services.step_number(entry),
-    ), 400 if form.errors else 200
+    ), status_of(form)

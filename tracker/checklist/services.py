@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -127,12 +128,14 @@ def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str
 
 
 def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
-           raw_justification: str | None, now: datetime) -> bool:
-    """Record an answer; returns False when nothing changed. Opens a red-flag review
+           raw_justification: str | None, now: datetime, version: int | None = None) -> bool:
+    """Record an answer given on `version` of the entry (a Conflict if it has been
+    answered since); returns False when nothing changed. Opens a red-flag review
     when the answer raises one; a pending review of an earlier answer is withdrawn."""
     event = entry.checklist.event
     if not may_answer(actor, entry):
         raise Forbidden("Your role does not answer this item.")
+    versioning.check(entry, version, "checklist answer")
     if event.status_enum in lifecycle.FINAL_STATES:
         raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
     value = _clean_value(entry.item, raw_value)

@@ -10,10 +10,9 @@ from tracker.checklist import services
 from tracker.checklist.forms import answer_form
 from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
-from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.errors import Forbidden, NotFound
 from tracker.events import services as events
-from tracker.extensions import db
-from tracker.forms import apply_error
+from tracker.forms import status_of, submit
 
 bp = Blueprint("checklist", __name__, url_prefix="/events/<int:event_id>")
 
@@ -52,21 +51,19 @@ def step(event_id: int, stage: str, number: int):
     event = events.get_event(event_id)
     checklist = services.get_for_event(event_id)
     entry = services.find_entry(checklist, _stage(stage), number)
-    form = answer_form(entry.item, **_initial(entry))
+    form = _answer_form(entry)
     if request.method == "POST":
         if not services.may_answer(current_user, entry):
             deny()
-        if form.validate():
-            try:
-                services.answer(current_user, entry, _raw(form.value.data),
-                                form.justification.data, utcnow())
-                db.session.commit()
-                return redirect(_after_save(event_id, checklist, entry))
-            except ValidationError as err:
-                db.session.rollback()
-                apply_error(form, err)
-            except Forbidden:
-                deny()
+        try:
+            ok, _ = submit(form, lambda: services.answer(
+                current_user, entry, _raw(form.value.data), form.justification.data,
+                utcnow(), version=form.expected_version),
+                current=lambda: _answer_form(entry, fresh=True))
+        except Forbidden:
+            deny()
+        if ok:
+            return redirect(_after_save(event_id, checklist, entry))
     grouped = services.entries_by_stage(checklist)
     return render_template(
         "checklist/step.html", event=event, entry=entry, form=form, number=number,
@@ -74,11 +71,22 @@ def step(event_id: int, stage: str, number: int):
         stages=[s for s, entries in grouped.items() if entries],
         total=services.progress(checklist.entries), review=services.current_review(entry),
         can_answer=services.may_answer(current_user, entry), now=utcnow(),
-    ), 400 if form.errors else 200
+    ), status_of(form)
+
+
+def _answer_form(entry, fresh: bool = False):
+    """The answer form; `fresh` ignores the request's values (the answer as saved now)."""
+    shown = fresh or request.method != "POST"
+    initial = _initial(entry) if shown else {}
+    form = answer_form(entry.item, formdata=None, **initial) if fresh else answer_form(
+        entry.item, **initial)
+    if shown:
+        form.stamp(entry.version)
+    return form
 
 
 def _initial(entry) -> dict:
-    if request.method == "POST" or entry.value is None:
+    if entry.value is None:
         return {}
     value = entry.value
     if entry.item.response_type == ResponseType.DATE:

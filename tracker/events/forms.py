@@ -1,6 +1,5 @@
 """Forms for recording events, filtering the list and changing status."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.conflicts import VersionedForm
 from tracker.errors import ValidationError
 from tracker.events import rules
 from tracker.events.models import (
@@ -23,6 +23,8 @@ from tracker.events.models import (
     PermitStatus,
     choices,
 )
+from tracker.forms import Form
+from tracker.once import SubmitOnceForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -31,8 +33,9 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class EventForm(FlaskForm):
-    """Times are entered as wall-clock time in the agency's zone; the view converts."""
+class EventForm(VersionedForm, SubmitOnceForm, Form):
+    """Times are entered as wall-clock time in the agency's zone; the view converts.
+    An edit carries the event's version, a new event a one-time token."""
 
     title = StringField("Title", validators=[
         DataRequired("Enter a title."), Length(max=rules.TITLE_MAX)])
@@ -84,7 +87,7 @@ def _as_field_error(check, *args):
         raise FieldError(err.message) from err
 
 
-class EventFilterForm(FlaskForm):
+class EventFilterForm(Form):
     """Read from the query string; no CSRF because it changes nothing."""
 
     class Meta:
@@ -104,6 +107,6 @@ class EventFilterForm(FlaskForm):
             raise FieldError("The end of the range must not be before its start.")
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     target = HiddenField(validators=[DataRequired()])
     note = TextAreaField("Note (optional)", validators=[Length(max=rules.LONG_TEXT_MAX)])

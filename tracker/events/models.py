@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.versioning import version_column
 
 
 class EventKind(StrEnum):
@@ -130,6 +131,9 @@ class Event(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every UPDATE; an edit names the version it was made from.
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
 
     planner: Mapped[User | None] = relationship(foreign_keys=[planner_id])
     liaison: Mapped[User | None] = relationship(foreign_keys=[liaison_id])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -152,9 +153,12 @@ def create_event(actor: User, data: EventData, now: datetime) -> Event:
     return event
 
 
-def update_event(actor: User, event: Event, data: EventData, now: datetime) -> set[str]:
-    """Apply the edit; returns the names of the fields that changed."""
+def update_event(actor: User, event: Event, data: EventData, now: datetime,
+                 version: int | None = None) -> set[str]:
+    """Apply the edit made from `version` of the event (a Conflict if it has been saved
+    since); returns the names of the fields that changed."""
     require_planner(actor)
+    versioning.check(event, version, "event")
     if event.status_enum in lifecycle.FINAL_STATES:
         raise ValidationError(None, "A closed or cancelled event can no longer be edited.")
     clean = _clean(data, event_id=event.id)

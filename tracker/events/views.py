@@ -16,7 +16,9 @@ from tracker.events import lifecycle, services
 from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
-from tracker.forms import EmptyForm, submit
+from tracker.forms import EmptyForm, status_of, submit
+from tracker.inputs import page_number
+from tracker.once import submit_once
 from tracker.timezones import agency_zone, from_local, local_day_range, to_local
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -40,7 +42,7 @@ def index():
     filters = services.EventFilter()
     if form.validate():
         filters = _filters_from(form)
-    page = db.paginate(services.filtered(filters),
+    page = db.paginate(services.filtered(filters), page=page_number(request.args.get("page")),
                        per_page=current_app.config["EVENTS_PER_PAGE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("events/list.html", form=form, page=page, args=args)
@@ -83,13 +85,25 @@ def _may_open(endpoint: str | None) -> bool:
     return view is not None and (roles is None or current_user.has_role(*roles))
 
 
-def _event_form(event: Event | None) -> EventForm:
-    form = EventForm(obj=event)
-    if event is not None and not form.is_submitted():
+def _event_form(event: Event | None, fresh: bool = False) -> EventForm:
+    """The form for a new event or for `event`; `fresh` ignores the request's values (the
+    event as it is saved now, to compare a stale edit with)."""
+    form = EventForm(formdata=None, obj=event) if fresh else EventForm(obj=event)
+    shown = fresh or not form.is_submitted()
+    if event is not None and shown:
         # Set after construction: WTForms prefers obj's (UTC) values over keyword values.
         form.starts_at.data = _wall_clock(event.starts_at)
         form.ends_at.data = _wall_clock(event.ends_at)
         form.related_ids.data = [e.id for e in event.related]
+    _set_choices(form, event)
+    if event is not None and shown:
+        form.stamp(event.version)
+    elif event is None:
+        form.issue_token()
+    return form
+
+
+def _set_choices(form: EventForm, event: Event | None) -> None:
     none = [("", "Unassigned")]
     form.planner_id.choices = none + [
         (u.id, u.display_name) for u in accounts.users_with_role(Role.PLANNER)]
@@ -98,7 +112,6 @@ def _event_form(event: Event | None) -> EventForm:
     form.related_ids.choices = [
         (e.id, f"{e.title} ({to_local(e.starts_at):%-d %b %Y})")
         for e in services.relation_candidates(event)]
-    return form
 
 
 def _wall_clock(instant: datetime) -> datetime:
@@ -114,30 +127,20 @@ def _data_from(form: EventForm) -> services.EventData:
     return services.EventData(**values)
 
 
-def _save(form: EventForm, event: Event | None):
-    """Validate and save; the event on success, None when the form shows errors."""
-    def action():
-        data = _data_from(form)
-        if event is None:
-            return services.create_event(current_user, data, utcnow())
-        services.update_event(current_user, event, data, utcnow())
-        return event
-
-    return submit(form, action)[1]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.PLANNER)
 def create():
     form = _event_form(None)
     if request.method == "GET" and "planner_id" not in request.args:
         form.planner_id.data = current_user.id
-    event = _save(form, None)
-    if event is not None:
-        flash("Event recorded as a draft.", "success")
-        return redirect(url_for("events.detail", event_id=event.id))
-    status = 400 if form.errors else 200
-    return render_template("events/form.html", form=form, event=None), status
+    done = submit_once(
+        form, lambda: services.create_event(current_user, _data_from(form), utcnow()),
+        lambda event: url_for("events.detail", event_id=event.id))
+    if done.saved:
+        if not done.repeated:
+            flash("Event recorded as a draft.", "success")
+        return redirect(done.location)
+    return render_template("events/form.html", form=form, event=None), status_of(form)
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -145,11 +148,13 @@ def create():
 def edit(event_id: int):
     event = services.get_event(event_id)
     form = _event_form(event)
-    if _save(form, event) is not None:
+    ok, _ = submit(form, lambda: services.update_event(
+        current_user, event, _data_from(form), utcnow(), version=form.expected_version),
+        current=lambda: _event_form(event, fresh=True))
+    if ok:
         flash("Changes saved.", "success")
         return redirect(url_for("events.detail", event_id=event.id))
-    status = 400 if form.errors else 200
-    return render_template("events/form.html", form=form, event=event), status
+    return render_template("events/form.html", form=form, event=event), status_of(form)
 
 
 @bp.route("/<int:event_id>/delete", methods=["POST"])

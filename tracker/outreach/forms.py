@@ -1,6 +1,5 @@
 """Forms for logging outreach contacts and placing retention holds."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,6 +10,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tracker.conflicts import VersionedForm
+from tracker.forms import Form
+from tracker.once import SubmitOnceForm
 from tracker.outreach.models import ContactMethod, ContactPurpose, label
 from tracker.outreach.services import ORGANIZATION_MAX, TEXT_MAX
 
@@ -19,7 +21,9 @@ def _choices(enum):
     return [(m.value, label(m.value)) for m in enum]
 
 
-class ContactForm(FlaskForm):
+class ContactForm(VersionedForm, SubmitOnceForm, Form):
+    """An edit carries the entry's version, a new entry a one-time token."""
+
     contacted_at = DateTimeLocalField("When", format="%Y-%m-%dT%H:%M", validators=[
         InputRequired("Enter when the contact took place.")])
     method = SelectField("How", choices=_choices(ContactMethod))
@@ -44,7 +48,7 @@ class ContactForm(FlaskForm):
                              description="Becomes a task on your dashboard.")
 
 
-class HoldForm(FlaskForm):
+class HoldForm(Form):
     reason = TextAreaField("Reason for the hold", validators=[
         DataRequired("Write the reason for the hold."), Length(max=2000)],
         description="For example a records request or litigation hold, with its reference.")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.events.models import Event
+from tracker.versioning import version_column
 
 PERSONAL_FIELDS = ("person_name", "person_phone", "person_email")
 
@@ -73,6 +74,9 @@ class OutreachContact(Base):
     consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     personal_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by every UPDATE; an edit names the version it was made from.
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
 
     event: Mapped[Event] = relationship()
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])

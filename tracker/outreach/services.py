@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -142,8 +143,11 @@ def create_contact(actor: User, event: Event, data: ContactData, now: datetime,
 
 
 def update_contact(actor: User, contact: OutreachContact, data: ContactData, now: datetime,
-                   retention_days: int) -> bool:
+                   retention_days: int, version: int | None = None) -> bool:
+    """Apply the edit made from `version` of the entry (a Conflict if it has been saved
+    since); False when nothing changed."""
     _require_liaison(actor)
+    versioning.check(contact, version, "outreach entry")
     values = _clean(data, now)
     had_consent = contact.consent_recorded_at is not None
     personal = _personal(ContactData(**{**data.__dict__, "consent": data.consent or

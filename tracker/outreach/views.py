@@ -16,7 +16,8 @@ from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.extensions import db
-from tracker.forms import EmptyForm, press, submit
+from tracker.forms import EmptyForm, press, status_of, submit
+from tracker.once import submit_once
 from tracker.outreach import export, services
 from tracker.outreach.forms import ContactForm
 from tracker.outreach.models import OutreachContact
@@ -66,18 +67,6 @@ def _data_from(form: ContactForm) -> services.ContactData:
         person_email=form.person_email.data or "", consent=form.consent.data)
 
 
-def _save(form: ContactForm, event, contact: OutreachContact | None) -> bool:
-    def action():
-        data = _data_from(form)
-        if contact is None:
-            return services.create_contact(current_user, event, data, utcnow(),
-                                           _retention_days())
-        return services.update_contact(current_user, contact, data, utcnow(),
-                                       _retention_days())
-
-    return submit(form, action)[0]
-
-
 @bp.route("/events/<int:event_id>/outreach/new", methods=["GET", "POST"])
 @roles_required(Role.LIAISON)
 def create(event_id: int):
@@ -86,26 +75,41 @@ def create(event_id: int):
     if not form.is_submitted():
         form.contacted_at.data = to_local(utcnow()).replace(tzinfo=None, second=0,
                                                             microsecond=0)
-    if _save(form, event, None):
-        flash("Contact logged.", "success")
-        return redirect(url_for("outreach.event_log", event_id=event_id))
+    form.issue_token()
+    done = submit_once(form, lambda: services.create_contact(
+        current_user, event, _data_from(form), utcnow(), _retention_days()),
+        lambda _contact: url_for("outreach.event_log", event_id=event_id))
+    if done.saved:
+        if not done.repeated:
+            flash("Contact logged.", "success")
+        return redirect(done.location)
     return render_template("outreach/form.html", form=form, event=event, contact=None), (
-        400 if form.errors else 200)
+        status_of(form))
+
+
+def _contact_form(contact: OutreachContact, fresh: bool = False) -> ContactForm:
+    """The edit form; `fresh` ignores the request's values (the entry as saved now)."""
+    form = ContactForm(formdata=None, obj=contact) if fresh else ContactForm(obj=contact)
+    if fresh or not form.is_submitted():
+        form.contacted_at.data = to_local(contact.contacted_at).replace(tzinfo=None)
+        form.consent.data = contact.consent_recorded_at is not None
+        form.stamp(contact.version)
+    return form
 
 
 @bp.route("/outreach/<int:contact_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.LIAISON)
 def edit(contact_id: int):
     contact = services.get_contact(contact_id)
-    form = ContactForm(obj=contact)
-    if not form.is_submitted():
-        form.contacted_at.data = to_local(contact.contacted_at).replace(tzinfo=None)
-        form.consent.data = contact.consent_recorded_at is not None
-    if _save(form, contact.event, contact):
+    form = _contact_form(contact)
+    ok, _ = submit(form, lambda: services.update_contact(
+        current_user, contact, _data_from(form), utcnow(), _retention_days(),
+        version=form.expected_version), current=lambda: _contact_form(contact, fresh=True))
+    if ok:
         flash("Contact saved.", "success")
         return redirect(url_for("outreach.event_log", event_id=contact.event_id))
     return render_template("outreach/form.html", form=form, event=contact.event,
-                           contact=contact), 400 if form.errors else 200
+                           contact=contact), status_of(form)
 
 
 @bp.route("/outreach/<int:contact_id>/follow-up-done", methods=["POST"])

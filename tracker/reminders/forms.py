@@ -1,15 +1,15 @@
 """Reminder settings forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
+from tracker.forms import Form
 from tracker.reminders.models import Channel, ReminderKind
 
 CHANNEL_CHOICES = [(c.value, c.label) for c in Channel]
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     event_offsets = StringField(
         "Days before an event to remind me", validators=[Length(max=40)],
         description="Whole days, separated by commas, e.g. 7, 1. Leave empty for the "
@@ -20,7 +20,7 @@ for _kind in ReminderKind:
     setattr(PreferencesForm, _kind.value, SelectField(_kind.label, choices=CHANNEL_CHOICES))
 
 
-class EventOffsetsForm(FlaskForm):
+class EventOffsetsForm(Form):
     offsets = StringField(
         "Days before the start to remind the planner and liaison",
         validators=[Length(max=40)],
