@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from werkzeug.routing import IntegerConverter
 
+from tracker.errors import ValidationError
+
 # Dates and times outside this window are typing mistakes (or probes), never plans: a
 # year 1 or 9999 also overflows when converted between time zones.
 YEAR_MIN = 1900
@@ -51,6 +53,14 @@ def text_problem(value: str | None, single_line: bool) -> str | None:
                 return CONTROL_MESSAGE
             return MULTILINE_CONTROL_MESSAGE.format(code=ord(char))
     return None
+
+
+def check_storable(field: str, value: str | None) -> None:
+    """The services' own guard, whatever door a value came through: PostgreSQL cannot
+    store a NUL character. (Line breaks in single-line fields are refused by the forms;
+    mail and calendar text strip or fold them, for values stored before that.)"""
+    if value and "\x00" in value:
+        raise ValidationError(field, NUL_MESSAGE)
 
 
 def page_number(raw: str | None) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from tracker import inputs
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -43,6 +44,7 @@ def _clean(name: str, filters: FeedFilter) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError("name", "Give the feed a name.")
+    inputs.check_storable("name", name)
     if len(name) > NAME_MAX:
         raise ValidationError("name", f"Use at most {NAME_MAX} characters.")
     if filters.kind and filters.kind not in {k.value for k in EventKind}:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import versioning
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -101,14 +101,18 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
     value = (raw or "").strip()
     if not value:
         raise ValidationError("value", "Give an answer.")
+    inputs.check_storable("value", value)
     kind = ResponseType(item.response_type)
     if item.answer_options and value not in item.answer_options:
         raise ValidationError("value", "Choose one of the listed answers.")
     if kind is ResponseType.DATE:
         try:
-            value = date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValidationError("value", "Enter a date as YYYY-MM-DD.") from exc
+        if not inputs.in_window(day):
+            raise ValidationError("value", inputs.DATE_MESSAGE)
+        value = day.isoformat()
     if kind is ResponseType.SHORT_TEXT and len(value) > SHORT_TEXT_MAX:
         raise ValidationError("value", f"Use at most {SHORT_TEXT_MAX} characters.")
     return value
@@ -116,6 +120,7 @@ def _clean_value(item: TemplateItem, raw: str | None) -> str:
 
 def _clean_justification(item: TemplateItem, value: str, raw: str | None) -> str:
     text = (raw or "").strip()
+    inputs.check_storable("justification", text)
     if len(text) > JUSTIFICATION_MAX:
         raise ValidationError("justification", f"Use at most {JUSTIFICATION_MAX:,} characters.")
     if value in (item.red_flag_answers or []) and len(text) < JUSTIFICATION_MIN:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from tracker import inputs
 from tracker.errors import ValidationError
 
 TITLE_MAX = 200
@@ -28,7 +29,9 @@ def check_attendance(low: int | None, high: int | None) -> None:
 
 
 def check_text(field: str, value: str, limit: int, required: bool = False) -> str:
+    """The trimmed text; refused when too long, empty but required, or holding a NUL."""
     value = (value or "").strip()
+    inputs.check_storable(field, value)
     if required and not value:
         raise ValidationError(field, "This field is required.")
     if len(value) > limit:

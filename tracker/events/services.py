@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import versioning
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -76,6 +76,9 @@ def _clean(data: EventData, event_id: int | None) -> EventData:
     if data.ends_at is None:
         raise ValidationError("ends_at", "Enter the end date and time.")
     rules.check_times(data.starts_at, data.ends_at)
+    for name in ("starts_at", "ends_at"):
+        if not inputs.in_window(getattr(data, name)):
+            raise ValidationError(name, inputs.DATE_MESSAGE)
     rules.check_attendance(data.attendance_low, data.attendance_high)
     _check_assignee("planner_id", data.planner_id, Role.PLANNER)
     _check_assignee("liaison_id", data.liaison_id, Role.LIAISON)

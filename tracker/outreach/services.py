@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import versioning
+from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
@@ -63,6 +63,7 @@ def _require_liaison(actor: User) -> None:
 
 def _text(field: str, value: str, limit: int) -> str:
     value = (value or "").strip()
+    inputs.check_storable(field, value)
     if len(value) > limit:
         raise ValidationError(field, f"Use at most {limit:,} characters (now {len(value):,}).")
     return value
@@ -99,6 +100,10 @@ def _personal(data: ContactData, purge_passed: bool) -> dict[str, str | None]:
 def _clean(data: ContactData, now: datetime) -> dict:
     if data.contacted_at is None:
         raise ValidationError("contacted_at", "Enter when the contact took place.")
+    if not inputs.in_window(data.contacted_at):
+        raise ValidationError("contacted_at", inputs.DATE_MESSAGE)
+    if not inputs.in_window(data.follow_up_on):
+        raise ValidationError("follow_up_on", inputs.DATE_MESSAGE)
     if data.contacted_at > now + timedelta(hours=1):
         raise ValidationError("contacted_at", "Log contacts that have taken place, not "
                                               "planned ones: the time is in the future.")
