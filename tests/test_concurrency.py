@@ -217,3 +217,34 @@ def test_stale_checklist_item_edit_is_a_conflict(app, make_user):
     item = next(i for i in catalog.current_template().items if i.key == "pre.source")
     assert (item.prompt, item.guidance) == ("Where did the agency hear of it?",
                                             "Ask the permit office.")
+
+
+def test_services_refuse_answers_contacts_and_items_from_another_version(
+        make_user, make_event):
+    planner, liaison, admin = (make_user(Role.PLANNER), make_user(Role.LIAISON),
+                               make_user(Role.ADMIN))
+    event = make_event(actor=planner)
+    entry = next(e for e in checklist.get_for_event(event.id).entries
+                 if e.item.key == "pre.source")
+    assert checklist.answer(planner, entry, "Permit application", "", NOW, version=1)
+    db.session.commit()
+    assert entry.version == 2
+    with pytest.raises(Conflict):
+        checklist.answer(planner, entry, "Public announcement", "", NOW, version=1)
+    db.session.rollback()
+
+    contact = outreach.create_contact(liaison, event, outreach.ContactData(
+        contacted_at=NOW, method="phone", purpose="route"), NOW, retention_days=30)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        outreach.update_contact(liaison, contact, outreach.ContactData(
+            contacted_at=NOW, method="email", purpose="route"), NOW, 30, version=5)
+    db.session.rollback()
+
+    template = catalog.ensure_template(NOW)
+    spec = catalog.ItemSpec.from_item(template.items[0])
+    with pytest.raises(Conflict):
+        catalog.save_item(admin, spec.key, spec, NOW, "Edit", version=template.version + 1)
+    db.session.rollback()
+    assert (db.session.get(OutreachContact, contact.id).method, entry.value) == (
+        "phone", "Permit application")
