@@ -76,6 +76,8 @@ NOT_TYPED = {
     "reminder": {"key", "kind", "state", "claim_token", "last_error", "channels_used"},
     "inbox_message": {"link"},
     "red_flag_review": {"status"},
+    # A generated token and the app's own URL, never typed.
+    "form_submission": {"token", "location"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
