@@ -1,4 +1,4 @@
-"""The scheduler heartbeat and what /healthz reports.
+"""The scheduler heartbeat, the audit sealing backlog, and what /healthz reports.
 
 Neither the heartbeat nor a probe writes an audit record: they are liveness signals that
 repeat every few seconds, not actions by anyone, and would bury the trail's real records.
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.audit.sealing import backlog_after_last_block
 from tracker.extensions import db
 from tracker.operations.models import SchedulerHeartbeat
 
@@ -34,6 +35,19 @@ class Health:
     max_age: timedelta
     database_ok: bool
     last_heartbeat: datetime | None = None
+    # Audit records waiting to be sealed (SECURITY.md U-3): their count and the oldest.
+    unsealed: int = 0
+    oldest_unsealed: datetime | None = None
+    max_unsealed_age: timedelta = timedelta(minutes=5)
+
+    @property
+    def unsealed_age(self) -> timedelta | None:
+        return None if self.oldest_unsealed is None else self.now - self.oldest_unsealed
+
+    @property
+    def sealing_ok(self) -> bool:
+        age = self.unsealed_age
+        return age is None or age <= self.max_unsealed_age
 
     @property
     def heartbeat_age(self) -> timedelta | None:
@@ -46,7 +60,7 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return self.database_ok and self.scheduler_ok
+        return self.database_ok and self.scheduler_ok and self.sealing_ok
 
     def as_dict(self) -> dict:
         """Only states and times: no versions, hosts, paths or error texts."""
@@ -60,10 +74,17 @@ class Health:
                 "age_seconds": None if age is None else int(age.total_seconds()),
                 "max_age_seconds": int(self.max_age.total_seconds()),
             },
+            "audit_sealing": {
+                "unsealed": self.unsealed,
+                "oldest_age_seconds": (None if self.unsealed_age is None
+                                       else int(self.unsealed_age.total_seconds())),
+                "max_age_seconds": int(self.max_unsealed_age.total_seconds()),
+            },
         }
 
 
-def check(now: datetime, max_age: timedelta) -> Health:
+def check(now: datetime, max_age: timedelta,
+          max_unsealed_age: timedelta = timedelta(minutes=5)) -> Health:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
@@ -74,11 +95,18 @@ def check(now: datetime, max_age: timedelta) -> Health:
     try:
         last = db.session.scalar(select(SchedulerHeartbeat.beat_at)
                                  .where(SchedulerHeartbeat.id == HEARTBEAT_ID))
+        backlog = backlog_after_last_block()
     except SQLAlchemyError as error:  # e.g. migrations not applied yet
         db.session.rollback()
         log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
-        last = None
-    return Health(now, max_age, database_ok=True, last_heartbeat=last)
+        return Health(now, max_age, database_ok=True, max_unsealed_age=max_unsealed_age)
+    return Health(now, max_age, database_ok=True, last_heartbeat=last,
+                  unsealed=backlog.count, oldest_unsealed=backlog.oldest,
+                  max_unsealed_age=max_unsealed_age)
+
+
+def max_unsealed_age(config) -> timedelta:
+    return timedelta(seconds=config["AUDIT_SEAL_MAX_AGE_SECONDS"])
 
 
 def max_heartbeat_age(config) -> timedelta:
