@@ -9,8 +9,10 @@ block, fails. Rotation adds a line and replaces the private key; older blocks st
 verify with their listed public keys. See docs/security.md for why Ed25519 and not HMAC.
 """
 
+import contextlib
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -90,17 +92,24 @@ def _load_pem(data: bytes, where: str) -> Ed25519PrivateKey:
     return private
 
 
-def _write_new(path: Path, private: Ed25519PrivateKey) -> None:
-    """Written under a temporary name with mode 0600 from the start, then moved into
-    place, so the key is never readable by others nor half-written."""
-    temporary = path.with_name(path.name + ".new")
-    temporary.unlink(missing_ok=True)
+def _write_new(path: Path, private: Ed25519PrivateKey, replace: bool) -> None:
+    """Written under a temporary name with mode 0600 from the start, then put in place
+    whole: replacing the old key (rotation), or only if there is none yet (first use,
+    where two processes may race: the first key wins and both use it)."""
+    temporary = path.with_name(f"{path.name}.{secrets.token_hex(8)}.new")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(_pem(private))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_pem(private))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _folder(settings: AuditSettings) -> Path:
@@ -138,7 +147,7 @@ def signer(settings: AuditSettings) -> Signer:
     else:
         path = _folder(settings) / PRIVATE_FILE
         if not path.exists():
-            _write_new(path, Ed25519PrivateKey.generate())
+            _write_new(path, Ed25519PrivateKey.generate(), replace=False)
         current = Signer(_load_pem(path.read_bytes(), str(path)))
     _list(settings, current)
     return current
@@ -182,5 +191,5 @@ def rotate(settings: AuditSettings) -> tuple[str, str]:
     old = signer(settings)
     new = Signer(Ed25519PrivateKey.generate())
     _list(settings, new)  # listed before it signs anything
-    _write_new(_folder(settings) / PRIVATE_FILE, new.private)
+    _write_new(_folder(settings) / PRIVATE_FILE, new.private, replace=True)
     return old.key_id, new.key_id
