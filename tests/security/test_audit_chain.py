@@ -317,3 +317,30 @@ def test_cli_seals_verifies_and_names_the_problem(app, runner, make_user, settin
     os.remove(settings.anchor_file)
     refused = runner.invoke(args=["audit", "seal"])
     assert refused.exit_code == 1 and "anchor file is missing" in refused.output
+
+
+# --- after a restore ------------------------------------------------------------------
+
+
+def test_after_restoring_a_backup_a_new_anchor_is_started(trail, settings, runner):
+    """A restored backup lacks the blocks sealed after it: verify says so, and sealing
+    stops until an operator starts a new anchor, which keeps the old one."""
+    _raw("DELETE FROM audit_block_record WHERE block_id = 2")
+    _raw("DELETE FROM audit_block WHERE id = 2")
+    assert ("trail truncated", "the end of the trail (after block 1)") in _problems(settings)
+    result = runner.invoke(args=["audit", "reanchor"])
+    assert result.exit_code == 0, result.output
+    assert "New anchor with 1 blocks" in result.output
+    [kept] = settings.anchor_file.parent.glob("audit-anchor.log.replaced-*")
+    assert [e.block for e in anchor.read(kept)] == [1, 2]  # the evidence stays
+    assert [e.block for e in anchor.read(settings.anchor_file)] == [1]
+    assert sealing.seal(settings, utcnow()).blocks == [2]  # the unsealed records again
+    assert verification.verify(settings).ok
+
+
+def test_a_new_anchor_is_refused_over_a_forged_block(trail, settings, runner):
+    _raw("UPDATE audit_record SET outcome = 'denied' WHERE id = :i", i=trail[1])
+    _rehash_block(1)
+    result = runner.invoke(args=["audit", "reanchor"])
+    assert result.exit_code == 1 and "forged block at block 1" in result.output
+    assert len(anchor.read(settings.anchor_file)) == 2

@@ -76,3 +76,21 @@ def rotate_key_command():
     db.session.commit()
     click.echo(f"Signing key rotated: {old} -> {new}. Keep {config.key_folder} "
                "backed up apart from the database.")
+
+
+@audit_cli.command("reanchor")
+def reanchor_command():
+    """After restoring a backup (or losing the anchor file): start a new anchor from the
+    database's blocks, if every block verifies. The old anchor is kept, renamed."""
+    set_origin(Origin(source_address="cli:audit"))
+    now = utcnow()
+    try:
+        kept, blocks = verification.reanchor(settings(), now)
+    except ValidationError as error:
+        click.echo(f"Not re-anchored: {error.message}", err=True)
+        raise SystemExit(1) from error
+    audit.record(None, "audit.reanchor", "audit_anchor", None, now=now,
+                 changes={"blocks": blocks, "previous_anchor": kept.name if kept else None})
+    db.session.commit()
+    click.echo(f"New anchor with {blocks} blocks."
+               + (f" The previous anchor is kept as {kept}." if kept else ""))

@@ -51,7 +51,7 @@ def _lock_the_seal() -> None:
         lock_for_write(db.session)
 
 
-def _entry(block: AuditBlock) -> anchor.Entry:
+def entry(block: AuditBlock) -> anchor.Entry:
     return anchor.Entry(block=block.id, records=block.record_count,
                         last_record=block.last_record_id, digest=block.digest,
                         signature=block.signature, key_id=block.key_id,
@@ -128,7 +128,7 @@ def seal(settings: keys.AuditSettings, now: datetime) -> SealResult:
                 last = _new_block(rows, last, signer, now)
                 new_blocks.append(last)
                 count += len(rows)
-            to_anchor = [_entry(b) for b in behind + new_blocks]
+            to_anchor = [entry(b) for b in behind + new_blocks]
             result = SealResult([b.id for b in new_blocks], count, signer.key_id,
                                 [e.block for e in to_anchor])
             db.session.commit()

@@ -3,16 +3,19 @@ block, and the latest blocks against the anchor outside the database, all read i
 consistent snapshot (a read transaction on SQLite, REPEATABLE READ on PostgreSQL), so a
 trail that the application keeps writing to never looks broken."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
-from tracker.audit import anchor, chain, keys
+from tracker.audit import anchor, chain, keys, sealing
 from tracker.audit.models import AuditBlock
 from tracker.audit.sealing import MEMBERS, RECORDS, unsealed_condition
+from tracker.errors import ValidationError
 from tracker.extensions import db
 
 BLOCKS = AuditBlock.__table__
@@ -69,13 +72,14 @@ def snapshot() -> Iterator[Connection]:
 
 
 def verify(settings: keys.AuditSettings) -> Report:
-    trusted = keys.trusted(settings)
     report = Report()
     with snapshot() as connection:
         # The snapshot is fixed by its first read, taken while no sealer on this host is
-        # between its commit and its anchor line.
+        # between its commit and its anchor line. The keys are read after it: a block in
+        # the snapshot was signed with a key listed before the block was committed.
         with anchor.locked(settings.anchor_file, exclusive=False):
             connection.execute(select(func.count()).select_from(BLOCKS)).scalar()
+            trusted = keys.trusted(settings)
             try:
                 entries = anchor.read(settings.anchor_file)
             except anchor.AnchorUnreadable as error:
@@ -175,3 +179,30 @@ def _check_anchor(settings: keys.AuditSettings, entries: list[anchor.Entry] | No
                    "in the database but not in the anchor file: added without the sealer, "
                    "or a seal stopped before its anchor line (the next `audit seal` "
                    "anchors blocks whose signatures verify)")
+
+
+# What a restored backup, or a lost anchor file, looks like: the blocks themselves are
+# sound, only the anchor disagrees with them.
+REANCHOR_ALLOWED = {"trail truncated", "trail wiped", "anchor missing", "anchor behind"}
+
+
+def reanchor(settings: keys.AuditSettings, now: datetime) -> tuple[Path | None, int]:
+    """Start a new anchor file from the blocks in the database, after a backup was
+    restored (the old anchor names blocks sealed after the backup) or the anchor file
+    was lost. Refused when any block or record fails verification. The old file is kept
+    beside the new one, renamed, as the record of what the restore removed. Returns
+    (the old file's new name or None, blocks anchored)."""
+    problems = [p for p in verify(settings).problems if p.kind not in REANCHOR_ALLOWED]
+    if problems:
+        raise ValidationError(None, f"The blocks themselves do not verify ({problems[0]}): "
+                                    "a new anchor would hide it.")
+    with anchor.locked(settings.anchor_file, exclusive=True):
+        kept = None
+        if settings.anchor_file.exists():
+            kept = settings.anchor_file.with_name(
+                f"{settings.anchor_file.name}.replaced-{now:%Y%m%dT%H%M%SZ}")
+            os.replace(settings.anchor_file, kept)
+        blocks = list(db.session.scalars(select(AuditBlock).order_by(AuditBlock.id)))
+        settings.anchor_file.touch(mode=0o600)
+        anchor.append(settings.anchor_file, [sealing.entry(b) for b in blocks])
+    return kept, len(blocks)
