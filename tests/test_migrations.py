@@ -117,7 +117,7 @@ def test_an_existing_chain_is_verified_then_sealed_into_block_one(empty_app):
     assert sealed.exit_code == 0 and "Sealed 12 records into block 1" in sealed.output
     verified = runner.invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
-    assert "1 blocks, 12 sealed records verified; 0 records not yet sealed" in verified.output
+    assert "1 block, 12 sealed records verified; 0 records not yet sealed" in verified.output
     with db.engine.connect() as connection:
         members = connection.execute(text("SELECT record_id FROM audit_block_record "
                                           "ORDER BY record_id")).scalars().all()

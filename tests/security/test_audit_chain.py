@@ -308,12 +308,12 @@ def test_cli_seals_verifies_and_names_the_problem(app, runner, make_user, settin
     sealed = runner.invoke(args=["audit", "seal"])
     assert sealed.exit_code == 0 and "into block 1" in sealed.output
     ok = runner.invoke(args=["audit", "verify"])
-    assert ok.exit_code == 0 and "Audit trail intact: 1 blocks" in ok.output
+    assert ok.exit_code == 0 and "Audit trail intact: 1 block," in ok.output
     target = _members(1)[0]
     _raw("UPDATE audit_record SET action = 'x' WHERE id = :i", i=target)
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
-    assert f"record changed at record {target} (block 1)" in broken.output
+    assert f"record changed, record {target} (block 1)" in broken.output
     os.remove(settings.anchor_file)
     refused = runner.invoke(args=["audit", "seal"])
     assert refused.exit_code == 1 and "anchor file is missing" in refused.output
@@ -330,7 +330,7 @@ def test_after_restoring_a_backup_a_new_anchor_is_started(trail, settings, runne
     assert ("trail truncated", "the end of the trail (after block 1)") in _problems(settings)
     result = runner.invoke(args=["audit", "reanchor"])
     assert result.exit_code == 0, result.output
-    assert "New anchor with 1 blocks" in result.output
+    assert "New anchor with 1 block." in result.output
     [kept] = settings.anchor_file.parent.glob("audit-anchor.log.replaced-*")
     assert [e.block for e in anchor.read(kept)] == [1, 2]  # the evidence stays
     assert [e.block for e in anchor.read(settings.anchor_file)] == [1]
@@ -342,5 +342,5 @@ def test_a_new_anchor_is_refused_over_a_forged_block(trail, settings, runner):
     _raw("UPDATE audit_record SET outcome = 'denied' WHERE id = :i", i=trail[1])
     _rehash_block(1)
     result = runner.invoke(args=["audit", "reanchor"])
-    assert result.exit_code == 1 and "forged block at block 1" in result.output
+    assert result.exit_code == 1 and "forged block, block 1" in result.output
     assert len(anchor.read(settings.anchor_file)) == 2

@@ -18,6 +18,10 @@ def settings() -> keys.AuditSettings:
     return keys.AuditSettings.from_config(current_app.config, current_app.instance_path)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _age(now, then) -> str:
     minutes = int((now - then).total_seconds() // 60)
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
@@ -33,7 +37,7 @@ def seal_command():
         raise SystemExit(1) from error
     if result.blocks:
         blocks = ", ".join(str(b) for b in result.blocks)
-        click.echo(f"Sealed {result.records} records into block {blocks} "
+        click.echo(f"Sealed {_count(result.records, 'record')} into block {blocks} "
                    f"(key {result.key_id}).")
     else:
         click.echo("Nothing to seal: every committed record is in a block.")
@@ -45,17 +49,18 @@ def verify_command():
     exit 1 and name each problem found."""
     now = utcnow()
     report = verification.verify(settings())
-    waiting = (f"{report.unsealed} records not yet sealed"
+    waiting = (f"{_count(report.unsealed, 'record')} not yet sealed"
                + (f", the oldest {_age(now, report.oldest_unsealed)} old"
                   if report.oldest_unsealed else "") + ".")
     if report.ok:
-        click.echo(f"Audit trail intact: {report.blocks} blocks, {report.sealed} sealed "
-                   f"records verified; {waiting}")
+        click.echo(f"Audit trail intact: {_count(report.blocks, 'block')}, "
+                   f"{_count(report.sealed, 'sealed record')} verified; {waiting}")
         return
-    click.echo(f"Audit trail BROKEN: {len(report.problems)} problems found.", err=True)
+    click.echo(f"Audit trail BROKEN: {_count(len(report.problems), 'problem')} found.",
+               err=True)
     for problem in report.problems:
         click.echo(f"  - {problem}", err=True)
-    click.echo(f"{report.sealed} sealed records verified; {waiting}", err=True)
+    click.echo(f"{_count(report.sealed, 'sealed record')} verified; {waiting}", err=True)
     raise SystemExit(1)
 
 
@@ -92,5 +97,5 @@ def reanchor_command():
     audit.record(None, "audit.reanchor", "audit_anchor", None, now=now,
                  changes={"blocks": blocks, "previous_anchor": kept.name if kept else None})
     db.session.commit()
-    click.echo(f"New anchor with {blocks} blocks."
+    click.echo(f"New anchor with {_count(blocks, 'block')}."
                + (f" The previous anchor is kept as {kept}." if kept else ""))

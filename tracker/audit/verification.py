@@ -30,7 +30,7 @@ class Problem:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.kind} at {self.where}: {self.detail}"
+        return f"{self.kind}, {self.where}: {self.detail}"
 
 
 @dataclass
