@@ -86,7 +86,7 @@ def downgrade():
     with op.batch_alter_table('audit_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
-    last = _chain(rewrite=True)
+    last = _rechain()
     op.execute(sa.text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :h)")
                .bindparams(h=last))
     with op.batch_alter_table('audit_record', schema=None) as batch_op:
@@ -143,14 +143,14 @@ def _verify_legacy_chain() -> None:
                                 "records were removed. The upgrade stops.")
 
 
-def _chain(rewrite: bool) -> str:
+def _rechain() -> str:
+    """Downgrade: give every record its place in the old chain again."""
     bind = op.get_bind()
     rows = bind.execute(sa.text(f"SELECT {COLUMNS} FROM audit_record ORDER BY id")).all()
     prev = GENESIS
     for row in rows:
         digest = _link(prev, row)
-        if rewrite:
-            bind.execute(sa.text("UPDATE audit_record SET prev_hash = :p, hash = :h "
-                                 "WHERE id = :i"), {"p": prev, "h": digest, "i": row.id})
+        bind.execute(sa.text("UPDATE audit_record SET prev_hash = :p, hash = :h "
+                             "WHERE id = :i"), {"p": prev, "h": digest, "i": row.id})
         prev = digest
     return prev
