@@ -1,7 +1,7 @@
 """Run the benchmarks and print one Markdown table row per target.
 
 .venv/bin/python -m bench.run [feeds-cold] [feeds-cold-postgresql] [feeds-http]
-    [feeds-http-postgresql] [pages] [reminders] [memory] [soak]
+    [feeds-http-postgresql] [pages] [reminders] [memory] [audited-writes] [soak]
 (default: all). `make bench` installs what they need first."""
 
 import platform
@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.results import HEADER
 
 SUITES = ["feeds-cold", "feeds-cold-postgresql", "feeds-http", "feeds-http-postgresql",
-          "pages", "reminders", "memory", "soak"]
+          "pages", "reminders", "memory", "audited-writes", "soak"]
 
 
 def _run(name: str) -> list:
@@ -28,6 +28,9 @@ def _run(name: str) -> list:
     if name == "reminders":
         from bench import reminders
         return reminders.race("postgresql")
+    if name == "audited-writes":
+        from bench import writes
+        return writes.under_gunicorn("postgresql")
     if name == "soak":
         from bench import soak
         return soak.run("postgresql")

@@ -61,3 +61,49 @@ def prebuilt_gzip():
 
 for view in (trivial, prebuilt, prebuilt_gzip):
     app.add_url_rule(f"/_bench/{view.__name__.replace('_', '-')}", view.__name__, view)
+
+
+# --- audited writes (bench/writes.py) ---------------------------------------------------
+
+if os.environ.get("BENCH_AUDIT_OFF"):
+    # The reference of the audited-writes row, never shipped: the same edits with every
+    # audit record left out.
+    from tracker.audit import services as _audit_services
+
+    _audit_services.record = lambda *args, **kwargs: None
+
+_editable: list[int] = []
+
+
+@public
+def edit_event():
+    """One event edit through the service, as the edit form's POST does after its
+    checks: the title changes, the change is audited (unless BENCH_AUDIT_OFF), signals
+    run (reminders, feed generations), one commit."""
+    import random
+    import uuid
+    from dataclasses import fields
+
+    from sqlalchemy import select
+
+    from tracker.accounts.models import User
+    from tracker.db import utcnow
+    from tracker.events import lifecycle
+    from tracker.events import services as events
+    from tracker.events.models import Event
+    from tracker.extensions import db
+
+    if not _editable:
+        _editable.extend(db.session.scalars(select(Event.id).where(
+            Event.status.not_in([s.value for s in lifecycle.FINAL_STATES]))))
+    event = db.session.get(Event, random.choice(_editable))
+    values = {f.name: getattr(event, f.name) for f in fields(events.EventData)
+              if f.name != "related_ids"}
+    values["title"] = f"Edited {uuid.uuid4().hex[:12]}"
+    actor = db.session.scalar(select(User).order_by(User.id).limit(1))
+    events.update_event(actor, event, events.EventData(**values), utcnow())
+    db.session.commit()
+    return Response(b"ok", mimetype="text/plain")
+
+
+app.add_url_rule("/_bench/edit-event", "edit_event", edit_event)

@@ -42,7 +42,10 @@ def environment(instance: Path, database_url: str) -> dict[str, str]:
 @contextmanager
 def gunicorn(env: dict[str, str], port: int, workers: int = 2):
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+        # A generous timeout: the first, cold build of a 10,000-event feed takes over the
+        # default 30 s when the shared machine is busy, and gunicorn would kill the worker.
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "180",
+         "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "bench.server:app"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -104,6 +104,7 @@ def fresh_database(request, folder: Path, empty: bool = False) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         if not empty:
             shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+            path.chmod(0o600)  # as the tracker creates its database (SECURITY.md D-4)
         return f"sqlite:///{path}"
     server = request.getfixturevalue("postgres_server")
     name = server.create_database(build_schema, empty=empty)

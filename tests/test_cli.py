@@ -101,3 +101,14 @@ def test_unlock_user_and_reset_factor_commands(runner, make_user):
     assert {"user.unlock", "user.mfa_reset"} <= set(actions)
     missing = runner.invoke(args=["unlock-user", "nobody@agency.example.com"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def test_demo_data_seals_and_verifies(runner):
+    """README's `make run`: the demo data, then `audit seal` and `audit verify` pass."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    sealed = runner.invoke(args=["audit", "seal"])
+    assert sealed.exit_code == 0 and "into block 1" in sealed.output, sealed.output
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "Audit trail intact: 1 block" in verified.output
+    assert "0 records not yet sealed" in verified.output

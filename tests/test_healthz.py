@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import create_app, scheduler
+from tracker.audit import services as audit
 from tracker.audit.models import AuditRecord
 from tracker.db import utcnow
 from tracker.extensions import db, limiter
@@ -48,7 +49,8 @@ def test_no_heartbeat_yet_is_degraded(client):
     assert response.get_json() == {
         "status": "degraded", "database": "ok", "files": "private",
         "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
-                      "leader": None, "leader_since": None}}
+                      "leader": None, "leader_since": None},
+        "audit_sealing": {"unsealed": 0, "oldest_age_seconds": None, "max_age_seconds": 300}}
 
 
 def test_a_stale_heartbeat_is_degraded(client):
@@ -81,7 +83,8 @@ def test_an_unreachable_database_is_reported_without_details(tmp_path, monkeypat
     assert response.get_json() == {
         "status": "degraded", "database": "unreachable", "files": "private",
         "scheduler": {"last_heartbeat": None, "age_seconds": None, "max_age_seconds": 90,
-                      "leader": None, "leader_since": None}}
+                      "leader": None, "leader_since": None},
+        "audit_sealing": {"unsealed": 0, "oldest_age_seconds": None, "max_age_seconds": 300}}
     text = response.get_data(as_text=True)
     assert str(tmp_path) not in text and "sqlite" not in text.lower()
 
@@ -120,3 +123,25 @@ def test_a_scheduler_start_is_audited(app):
                              .where(AuditRecord.action == "scheduler.start")).one()
     assert row.source_address == "cli:scheduler"
     assert row.changes == {"jobs": sorted(scheduler.JOBS)}
+
+
+def test_a_sealing_backlog_older_than_five_minutes_is_degraded(app, client):
+    _beat(seconds_ago=0)
+    audit.record(None, "event.update", "event", 1, now=utcnow() - timedelta(minutes=4))
+    db.session.commit()
+    fresh = client.get("/healthz")
+    assert fresh.status_code == 200
+    assert fresh.get_json()["audit_sealing"]["unsealed"] == 1
+    audit.record(None, "event.update", "event", 2, now=utcnow() - timedelta(minutes=6))
+    db.session.commit()
+    stale = client.get("/healthz")
+    assert stale.status_code == 503
+    body = stale.get_json()
+    assert body["status"] == "degraded" and body["scheduler"]["age_seconds"] <= 90
+    assert body["audit_sealing"]["unsealed"] == 2
+    assert 360 <= body["audit_sealing"]["oldest_age_seconds"] < 400
+    scheduler.run_job(app, "audit-seal")
+    sealed = client.get("/healthz")
+    assert sealed.status_code == 200
+    assert sealed.get_json()["audit_sealing"] == {
+        "unsealed": 0, "oldest_age_seconds": None, "max_age_seconds": 300}

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import g
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from tests.conftest import fresh_database
 from tracker import create_app
@@ -70,3 +70,69 @@ def test_downgrade_and_upgrade_again(empty_app):
         assert inspector.get_enums() == []
     upgrade()
     assert set(inspect(db.engine).get_table_names()) == tables
+
+
+# --- the audit hash chain becomes sealed blocks (a7c3d9e5f1b2) ------------------------
+
+BEFORE_BLOCKS = "a4d9e6c1f207"
+
+
+def _legacy_trail(count: int) -> list[int]:
+    """Records chained as the previous release did (its chain.py, frozen here)."""
+    import hashlib
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    prev, ids = "0" * 64, []
+    start = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        for n in range(count):
+            at = start + timedelta(minutes=n)
+            values = {"at": at if connection.dialect.name == "postgresql"
+                      else at.replace(tzinfo=None), "actor_id": None, "actor_label": "system",
+                      "action": "event.update", "object_type": "event",
+                      "object_id": str(n), "outcome": "success", "source_address": "local",
+                      "request_id": f"r{n}", "changes": json.dumps({"status": n})}
+            content = json.dumps([
+                at.isoformat(timespec="microseconds"), None, "system", "event.update",
+                "event", str(n), "success", "local", f"r{n}", {"status": n}],
+                sort_keys=True, separators=(",", ":"), default=str)
+            digest = hashlib.sha256((prev + content).encode()).hexdigest()
+            ids.append(connection.execute(text(
+                "INSERT INTO audit_record (at, actor_id, actor_label, action, object_type, "
+                "object_id, outcome, source_address, request_id, changes, prev_hash, hash) "
+                "VALUES (:at, :actor_id, :actor_label, :action, :object_type, :object_id, "
+                ":outcome, :source_address, :request_id, :changes, :p, :h) RETURNING id"),
+                {**values, "p": prev, "h": digest}).scalar_one())
+            prev = digest
+        connection.execute(text("UPDATE audit_chain_head SET last_hash = :h"), {"h": prev})
+    return ids
+
+
+def test_an_existing_chain_is_verified_then_sealed_into_block_one(empty_app):
+    runner = empty_app.test_cli_runner()
+    upgrade(revision=BEFORE_BLOCKS)
+    ids = _legacy_trail(12)
+    upgrade()
+    sealed = runner.invoke(args=["audit", "seal"])
+    assert sealed.exit_code == 0 and "Sealed 12 records into block 1" in sealed.output
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "1 block, 12 sealed records verified; 0 records not yet sealed" in verified.output
+    with db.engine.connect() as connection:
+        members = connection.execute(text("SELECT record_id FROM audit_block_record "
+                                          "ORDER BY record_id")).scalars().all()
+    assert members == ids
+
+
+def test_a_broken_existing_chain_stops_the_upgrade(empty_app, capfd):
+    upgrade(revision=BEFORE_BLOCKS)
+    ids = _legacy_trail(6)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_record SET outcome = 'denied' WHERE id = :i"),
+                           {"i": ids[3]})
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits 1
+        upgrade()
+    assert f"hash chain is broken at record {ids[3]}" in capfd.readouterr().err
+    db.session.remove()
+    assert "audit_block" not in inspect(db.engine).get_table_names()

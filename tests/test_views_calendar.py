@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -22,7 +22,7 @@ from tests.conftest import NOW, login
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
-from tracker.calendar import assembly, cache, content, feeds
+from tracker.calendar import assembly, cache, content, feeds, fetch_counts
 from tracker.calendar.models import CalendarFeed
 from tracker.db import utcnow
 from tracker.events import services as events
@@ -486,21 +486,50 @@ def test_a_worker_without_a_copy_serves_the_stored_bytes(client, anon, login_as,
 
 
 def test_each_fetch_is_audited_without_the_token(client, anon, login_as, make_event):
+    """A fetch that returns the calendar writes one audit record; a 304 discloses
+    nothing new and is counted per feed and hour instead (SECURITY.md U-1)."""
     planner = login_as(Role.PLANNER)
     make_event(planner), make_event(planner, title="Second rally")
     _, token = new_feed(client)
     feed = only_feed()
     where = {"REMOTE_ADDR": "198.51.100.23"}
     etag = anon.get(path(token), environ_base=where).headers["ETag"]
-    anon.get(path(token), environ_base=where, headers={"If-None-Match": etag})
+    for _ in range(3):
+        assert anon.get(path(token), environ_base=where,
+                        headers={"If-None-Match": etag}).status_code == 304
     rows = audit("calendar.feed_fetch")
     assert [(r.object_type, r.object_id, r.outcome, r.source_address, r.actor_id,
              r.changes) for r in rows] == [
-        ("calendar_feed", str(feed.id), "success", "198.51.100.23", None,
-         {"events": 2, "not_modified": flag}) for flag in (False, True)]
+        ("calendar_feed", str(feed.id), "success", "198.51.100.23", None, {"events": 2})]
     assert all(r.request_id and r.at for r in rows)
+    # The first 304 is written at once; the next two wait in the worker for a minute.
+    [(hour, counted)] = fetch_counts.counts_of(feed.id).items()
+    assert counted == 1 and hour == fetch_counts.hour_of(hour)
     assert only_feed().last_used_at is not None
     assert token not in raw_rows("audit_record")
+
+
+def test_not_modified_counts_are_written_at_most_once_a_minute(app):
+    counter = fetch_counts.NotModifiedCounter()
+    start = datetime(2026, 11, 24, 15, 59, 30, tzinfo=UTC)
+    assert counter.count(7, start) == {(7, datetime(2026, 11, 24, 15, tzinfo=UTC)): 1}
+    assert counter.count(7, start + timedelta(seconds=20)) is None
+    assert counter.count(8, start + timedelta(seconds=40)) is None
+    due = counter.count(7, start + timedelta(seconds=61))
+    assert due == {(7, datetime(2026, 11, 24, 15, tzinfo=UTC)): 1,
+                   (8, datetime(2026, 11, 24, 16, tzinfo=UTC)): 1,
+                   (7, datetime(2026, 11, 24, 16, tzinfo=UTC)): 1}
+
+
+def test_not_modified_counts_add_up_in_one_row_per_feed_and_hour(client, login_as):
+    login_as(Role.PLANNER)
+    new_feed(client)
+    feed = only_feed()
+    hour = datetime(2026, 11, 24, 15, tzinfo=UTC)
+    fetch_counts.add({(feed.id, hour): 3})
+    fetch_counts.add({(feed.id, hour): 2, (feed.id, hour + timedelta(hours=1)): 1})
+    db.session.commit()
+    assert fetch_counts.counts_of(feed.id) == {hour: 5, hour + timedelta(hours=1): 1}
 
 
 # --- content ----------------------------------------------------------------------------

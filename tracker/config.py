@@ -129,3 +129,16 @@ class DefaultConfig:
     # The name this node's scheduler goes by in logs, the audit trail and /healthz (with
     # its process id). None: the host name.
     SCHEDULER_NODE_NAME: str | None = None
+    # Audit sealing (SECURITY.md U-3). The scheduler seals committed audit records into
+    # signed blocks this often; /healthz is degraded when a record waits longer than
+    # AUDIT_SEAL_MAX_AGE_SECONDS. The signing key lives outside the database: in
+    # AUDIT_KEY_FOLDER (None: <instance>/audit-keys, created 0700 with a 0600 key file on
+    # first use), or in TRACKER_AUDIT_SIGNING_KEY (an Ed25519 private key in PEM). The
+    # latest signed digest is appended to AUDIT_ANCHOR_FILE (None:
+    # <instance>/audit-anchor.log); point both at storage the database's users cannot
+    # write, e.g. a write-once mount for the anchor.
+    AUDIT_SEAL_INTERVAL_SECONDS = 60
+    AUDIT_SEAL_MAX_AGE_SECONDS = 300
+    AUDIT_KEY_FOLDER: str | None = None
+    AUDIT_SIGNING_KEY: str | None = None
+    AUDIT_ANCHOR_FILE: str | None = None

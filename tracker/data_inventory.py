@@ -22,8 +22,20 @@ R, S, P, A, C, K = "record", "staff", "personal", "audit", "reference", "key"
 OPS = "operations"
 
 INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
-    "audit_chain_head": {
-        "id": (K, "single row"), "last_hash": (A, "hash of the newest audit record"),
+    "audit_block": {
+        "id": (K, "block number"), "sealed_at": (A, "when the block was sealed"),
+        "record_count": (A, "records sealed in it"),
+        "first_record_id": (A, "lowest record id in it"),
+        "last_record_id": (A, "highest record id in it"),
+        "prev_digest": (A, "the previous block's digest (the chain)"),
+        "digest": (A, "digest over its records' hashes"),
+        "key_id": (A, "which signing key signed it"),
+        "public_key": (A, "that key's public part"),
+        "signature": (A, "Ed25519 signature of the digest"),
+    },
+    "audit_block_record": {
+        "record_id": (K, "audit record"), "block_id": (K, "its block"),
+        "record_hash": (A, "the record's hash when sealed"),
     },
     "user": {
         "id": (K, "account id"),
@@ -71,8 +83,6 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "source_address": (A, "network address of the request"),
         "request_id": (A, "ties records of one request together"),
         "changes": (A, "field names changed; values only for non-personal fields"),
-        "prev_hash": (A, "hash chain: the previous record's hash"),
-        "hash": (A, "hash chain: this record's hash"),
     },
     "event": {
         "id": (K, "event id"),
@@ -217,9 +227,21 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "event_reminder_offsets": {"event_id": (K, "event"), "days": (R, "reminder offsets")},
     "user_reminder_offsets": {"user_id": (K, "user"), "days": (S, "reminder offsets")},
+    "calendar_feed_fetch_count": {
+        "feed_id": (K, "feed"), "hour": (A, "UTC hour of the fetches"),
+        "not_modified": (A, "fetches answered 304 (nothing disclosed) in that hour"),
+    },
     "scheduler_heartbeat": {
         "id": (K, "single row"),
         "beat_at": (OPS, "last sign of life of the scheduler process, for /healthz"),
+    },
+    "scheduler_leader": {
+        "id": (K, "single row"),
+        "node": (OPS, "the leading scheduler process: node name (SCHEDULER_NODE_NAME or the "
+                      "host name) and process id"),
+        "since": (OPS, "when it took the lead"),
+        "renewed_at": (OPS, "when it last renewed its lease"),
+        "lease_until": (OPS, "when a standby may take over if it has not renewed"),
     },
     "storage_scrub": {
         "id": (K, "single row"),

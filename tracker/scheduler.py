@@ -68,6 +68,19 @@ def disable_inactive_accounts() -> str:
     return f"{len(disabled)} inactive accounts deactivated"
 
 
+def seal_audit_trail() -> str | None:
+    """Committed audit records into a signed block (SECURITY.md U-3). Says nothing when
+    there was nothing to seal: an idle installation would log it every minute."""
+    from tracker.audit.keys import AuditSettings
+    from tracker.audit.sealing import seal
+
+    result = seal(AuditSettings.from_config(current_app.config, current_app.instance_path),
+                  utcnow())
+    if result.blocks:
+        return f"{result.records} audit records sealed into block {result.blocks[-1]}"
+    return None
+
+
 def heartbeat() -> None:
     """Tell /healthz this process is alive. Returns nothing: a log line every 30 seconds
     would drown the others."""
@@ -88,6 +101,7 @@ JOBS: dict[str, tuple[Callable[[], str | None], str, str]] = {
                            "seconds"),
     "inactive-accounts": (disable_inactive_accounts, "INACTIVE_ACCOUNT_CHECK_MINUTES",
                           "minutes"),
+    "audit-seal": (seal_audit_trail, "AUDIT_SEAL_INTERVAL_SECONDS", "seconds"),
 }
 
 

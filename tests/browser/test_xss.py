@@ -58,10 +58,11 @@ def payload(max_length: int = 300) -> str:
 
 # Text columns nobody types into: identifiers, hashes, enumerations, system text.
 NOT_TYPED = {
-    "audit_chain_head": {"last_hash"},
+    "audit_block": {"prev_digest", "digest", "key_id", "public_key", "signature"},
+    "audit_block_record": {"record_hash"},
     "user": {"email", "password_hash", "totp_secret"},  # email: validated address
     "audit_record": {"actor_label", "action", "object_type", "object_id", "outcome",
-                     "source_address", "request_id", "prev_hash", "hash"},
+                     "source_address", "request_id"},
     "calendar_feed": {"token_hash", "kind", "status"},
     "recovery_code": {"code_hash"},
     "reminder_preference": {"kind", "channel"},

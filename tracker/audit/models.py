@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.db import Base, UTCDateTime, utcnow
@@ -30,19 +30,43 @@ class AuditRecord(Base):
     source_address: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str] = mapped_column(String(64))
     changes: Mapped[dict | None] = mapped_column(JSON)
-    # Tamper evidence: each record's hash covers its content and the previous hash.
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class AuditChainHead(Base):
-    """One row: the hash of the newest audit record. Locked while a record is written,
-    so records chain in order even with several writers."""
+class AuditBlock(Base):
+    """A sealed block: the digest over its records' hashes and the previous block's
+    digest, signed with a key kept outside the database (tracker/audit/sealing.py).
+    The number is the block's id: 1, 2, 3 ... with no gaps."""
 
-    __tablename__ = "audit_chain_head"
+    __tablename__ = "audit_block"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    record_count: Mapped[int] = mapped_column(Integer)
+    # The lowest and highest record id in the block (records commit out of id order, so
+    # blocks' ranges may overlap: membership is what counts).
+    first_record_id: Mapped[int] = mapped_column(Integer)
+    last_record_id: Mapped[int] = mapped_column(Integer)
+    prev_digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # Which key signed it: a block signed by any key this installation does not hold
+    # the public part of (outside the database) does not verify.
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class AuditBlockRecord(Base):
+    """Membership: which block sealed a record, and the record's hash at that moment.
+    A record with no row here is not sealed yet."""
+
+    __tablename__ = "audit_block_record"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("audit_record.id"), primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("audit_block.id"), index=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+APPEND_ONLY = (AuditRecord, AuditBlock, AuditBlockRecord)
 
 
 class AuditIsAppendOnly(Exception):
@@ -51,14 +75,14 @@ class AuditIsAppendOnly(Exception):
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_rewrites(state):
-    """Bulk UPDATE/DELETE statements bypass flush; refuse them on the audit table too."""
+    """Bulk UPDATE/DELETE statements bypass flush; refuse them on the audit tables too."""
     if (state.is_update or state.is_delete) and any(
-            mapper.class_ is AuditRecord for mapper in state.all_mappers):
+            mapper.class_ in APPEND_ONLY for mapper in state.all_mappers):
         raise AuditIsAppendOnly("audit records cannot be changed or deleted")
 
 
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_rewrites(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditRecord):
+        if isinstance(obj, APPEND_ONLY):
             raise AuditIsAppendOnly("audit records cannot be changed or deleted")

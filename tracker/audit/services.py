@@ -1,7 +1,8 @@
 """Writing and reading the audit trail.
 
 record() adds the row to the caller's session: it commits or rolls back together with the
-change it describes, so there is no change without its audit record.
+change it describes, so there is no change without its audit record. It takes no lock:
+the sealer (tracker/audit/sealing.py) later puts committed records into signed blocks.
 """
 
 from collections.abc import Iterable
@@ -10,7 +11,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
 
-from tracker.audit import chain
 from tracker.audit.context import current_origin
 from tracker.audit.models import AuditRecord
 from tracker.db import utcnow
@@ -51,7 +51,6 @@ def record(
         request_id=origin.request_id,
         changes=changes or None,
     )
-    chain.seal(row)
     db.session.add(row)
     db.session.flush()
     return row

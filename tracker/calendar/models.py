@@ -110,3 +110,16 @@ STORE_UNCOMPRESSED = DDL(
     "ALTER TABLE calendar_feed_cache ALTER COLUMN gzip_body SET STORAGE EXTERNAL, "
     "ALTER COLUMN layout SET STORAGE EXTERNAL").execute_if(dialect="postgresql")
 event.listen(FeedCache.__table__, "after_create", STORE_UNCOMPRESSED)
+
+
+class FeedFetchCount(Base):
+    """Feed fetches answered 304 Not Modified, counted per feed and UTC hour (SECURITY.md
+    U-1). Such a fetch discloses nothing new, so it gets no audit record of its own; a
+    fetch that returns the calendar does. Each web worker adds its count at most once a
+    minute (tracker/calendar/fetch_counts.py)."""
+
+    __tablename__ = "calendar_feed_fetch_count"
+
+    feed_id: Mapped[int] = mapped_column(ForeignKey("calendar_feed.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,7 +19,7 @@ from flask_login import current_user
 from tracker.accounts.access import public
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.calendar import assembly, cache, content, feeds
+from tracker.calendar import assembly, cache, content, feeds, fetch_counts
 from tracker.calendar.forms import FeedForm
 from tracker.db import utcnow
 from tracker.errors import ValidationError
@@ -71,15 +71,32 @@ def feed(token: str):
                                current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20)
     gzipped = request.accept_encodings["gzip"] > 0
     etag = cached.gzip_etag if gzipped else cached.etag
-    not_modified = request.if_none_match.contains_weak(etag.strip('"'))
-    # The bytes are read only for a full answer, inside this unit of work.
-    rendering = None if not_modified else cached.rendering()
     feeds.mark_used(found, now)
+    if request.if_none_match.contains_weak(etag.strip('"')):
+        # Nothing disclosed: counted per feed and hour, not audited one by one (U-1).
+        _count_not_modified(found.id, now)
+        db.session.commit()
+        return _feed_response(None, gzipped, etag, cached.modified_at)
+    # The bytes are read only for a full answer, inside this unit of work.
+    rendering = cached.rendering()
     audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
-                 label="feed token", changes={
-                     "events": cached.event_count, "not_modified": not_modified})
+                 label="feed token", changes={"events": cached.event_count})
     db.session.commit()
     return _feed_response(rendering, gzipped, etag, cached.modified_at)
+
+
+def _count_not_modified(feed_id: int, now) -> None:
+    counter = current_app.extensions.get("feed_not_modified")
+    if counter is None:
+        counter = current_app.extensions.setdefault("feed_not_modified",
+                                                    fetch_counts.NotModifiedCounter())
+    due = counter.count(feed_id, now)
+    if due:
+        try:
+            fetch_counts.add(due)
+        except Exception:
+            counter.put_back(due)
+            raise
 
 
 def _feed_response(rendering, gzipped: bool, etag: str, modified):

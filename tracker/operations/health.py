@@ -1,4 +1,4 @@
-"""The scheduler heartbeat and what /healthz reports.
+"""The scheduler heartbeat, the audit sealing backlog, and what /healthz reports.
 
 Neither the heartbeat nor a probe writes an audit record: they are liveness signals that
 repeat every few seconds, not actions by anyone, and would bury the trail's real records.
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.audit.sealing import backlog_after_last_block
 from tracker.extensions import db
 from tracker.operations import leadership
 from tracker.operations.models import SchedulerHeartbeat
@@ -41,6 +42,19 @@ class Health:
     # The scheduler process that leads the election (tracker/operations/leadership.py).
     leader: str | None = None
     leader_since: datetime | None = None
+    # Audit records waiting to be sealed (SECURITY.md U-3): their count and the oldest.
+    unsealed: int = 0
+    oldest_unsealed: datetime | None = None
+    max_unsealed_age: timedelta = timedelta(minutes=5)
+
+    @property
+    def unsealed_age(self) -> timedelta | None:
+        return None if self.oldest_unsealed is None else self.now - self.oldest_unsealed
+
+    @property
+    def sealing_ok(self) -> bool:
+        age = self.unsealed_age
+        return age is None or age <= self.max_unsealed_age
 
     @property
     def heartbeat_age(self) -> timedelta | None:
@@ -53,7 +67,8 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return self.database_ok and self.scheduler_ok and self.files_private
+        return (self.database_ok and self.scheduler_ok and self.sealing_ok
+                and self.files_private)
 
     def as_dict(self) -> dict:
         """Only states and times: no versions, hosts, paths or error texts."""
@@ -71,28 +86,44 @@ class Health:
                 "leader_since": (None if self.leader_since is None
                                  else self.leader_since.isoformat(timespec="seconds")),
             },
+            "audit_sealing": {
+                "unsealed": self.unsealed,
+                "oldest_age_seconds": (None if self.unsealed_age is None
+                                       else int(self.unsealed_age.total_seconds())),
+                "max_age_seconds": int(self.max_unsealed_age.total_seconds()),
+            },
         }
 
 
-def check(now: datetime, max_age: timedelta, files_private: bool = True) -> Health:
+def check(now: datetime, max_age: timedelta,
+          max_unsealed_age: timedelta = timedelta(minutes=5),
+          files_private: bool = True) -> Health:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         db.session.rollback()
         # The error text can name hosts and users: the class is enough to start from.
         log.warning("health check: database unreachable (%s)", type(error).__name__)
-        return Health(now, max_age, database_ok=False, files_private=files_private)
+        return Health(now, max_age, database_ok=False, files_private=files_private,
+                      max_unsealed_age=max_unsealed_age)
     try:
         last = db.session.scalar(select(SchedulerHeartbeat.beat_at)
                                  .where(SchedulerHeartbeat.id == HEARTBEAT_ID))
+        backlog = backlog_after_last_block()
     except SQLAlchemyError as error:  # e.g. migrations not applied yet
         db.session.rollback()
         log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
-        last = None
+        return Health(now, max_age, database_ok=True, max_unsealed_age=max_unsealed_age,
+                      files_private=files_private)
     leader = leadership.leader_row(db.session)
     return Health(now, max_age, database_ok=True, last_heartbeat=last,
-                  files_private=files_private, leader=leader and leader.node,
-                  leader_since=leader and leader.since)
+                  unsealed=backlog.count, oldest_unsealed=backlog.oldest,
+                  max_unsealed_age=max_unsealed_age, files_private=files_private,
+                  leader=leader and leader.node, leader_since=leader and leader.since)
+
+
+def max_unsealed_age(config) -> timedelta:
+    return timedelta(seconds=config["AUDIT_SEAL_MAX_AGE_SECONDS"])
 
 
 def max_heartbeat_age(config) -> timedelta:

@@ -15,11 +15,12 @@ bp = Blueprint("operations", __name__)
 @limiter.exempt  # probes come every few seconds from the same addresses
 @public
 def healthz():
-    """200 when the database answers and the scheduler beat recently, else 503. Not
+    """200 when the database answers, the scheduler beat recently and no audit record
+    has waited longer than AUDIT_SEAL_MAX_AGE_SECONDS to be sealed, else 503. Not
     audited: see tracker/operations/health.py."""
     files_private = not deploy.file_findings(current_app, deep=False)
     report = health.check(utcnow(), health.max_heartbeat_age(current_app.config),
-                          files_private)
+                          health.max_unsealed_age(current_app.config), files_private)
     response = jsonify(report.as_dict())
     response.status_code = 200 if report.ok else 503
     response.headers["Cache-Control"] = "no-store"
