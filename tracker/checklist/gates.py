@@ -5,7 +5,7 @@ from flask import Flask
 
 from tracker.checklist import services
 from tracker.checklist.models import Stage
-from tracker.events import lifecycle, signals
+from tracker.events import approvals, lifecycle, signals
 from tracker.events.models import Event, EventStatus
 
 # The stage whose required items must be answered before each transition.
@@ -51,11 +51,22 @@ def _on_changed(event: Event, changed: set[str], **_):
         services.recompute_due(event)
 
 
+def approved_answers(event: Event) -> list[dict]:
+    """The checklist's part of an approval's content: every answer as it stands."""
+    checklist = services.find_for_event(event.id)
+    if checklist is None:
+        return []
+    return [{"item": e.item.key, "value": e.value, "justification": e.justification,
+             "answer_id": e.history[-1].id if e.history else None}
+            for e in sorted(checklist.entries, key=lambda e: e.item.key) if e.answered]
+
+
 def install(app: Flask) -> None:
     from tracker.checklist.panels import event_panels
     from tracker.events.views import register_detail_panel
 
     register_detail_panel(event_panels)
     lifecycle.register_gate(checklist_gate)
+    approvals.register_content("checklist_answers", approved_answers)
     signals.event_created.connect(_on_created, weak=False)
     signals.event_changed.connect(_on_changed, weak=False)

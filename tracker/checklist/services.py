@@ -158,6 +158,7 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
         db.session.flush()
         audit.record(actor, "red_flag.open", "red_flag_review", review.id, now=now,
                      changes={"item": entry.item.key, "event_id": event.id})
+        signals.red_flag_opened.send(review, event=event, actor=actor, now=now)
     return True
 
 

@@ -109,4 +109,6 @@ def summary(event_id: int):
     checklist = services.get_for_event(event_id)
     return render_template(
         "checklist/summary.html", event=event, checklist=checklist,
-        grouped=services.entries_by_stage(checklist), now=utcnow())
+        grouped=services.entries_by_stage(checklist), now=utcnow(),
+        approvals=list(event.approvals), matches_approval=events.approval_state(event),
+        material_changes=list(event.material_changes))

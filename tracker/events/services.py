@@ -10,7 +10,7 @@ from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
 from tracker.errors import Forbidden, InvalidTransition, NotFound, ValidationError
-from tracker.events import lifecycle, rules, signals
+from tracker.events import approvals, lifecycle, rules, signals
 from tracker.events.models import (
     Event,
     EventKind,
@@ -160,14 +160,26 @@ def update_event(actor: User, event: Event, data: EventData, now: datetime) -> s
     clean = _clean(data, event_id=event.id)
     before = _snapshot(event)
     _apply(event, clean)
-    changes = audit.diff(before, _snapshot(event), AUDITED_VALUES)
+    after = _snapshot(event)
+    changes = audit.diff(before, after, AUDITED_VALUES)
     if not changes:
         return set()
     event.updated_at = now
     db.session.flush()
     audit.record(actor, "event.update", "event", event.id, changes=changes, now=now)
     signals.event_changed.send(event, actor=actor, now=now, changed=set(changes))
+    approvals.apply_material_change(actor, event, before, after, now)
     return set(changes)
+
+
+def preview_material_changes(actor: User, event: Event, data: EventData
+                             ) -> list[approvals.Change]:
+    """What saving `data` would change in the approved plan, without saving: the edit
+    form asks for confirmation when this is not empty."""
+    require_planner(actor)
+    clean = _clean(data, event_id=event.id)
+    after = asdict(clean)
+    return approvals.pending_changes(event, _snapshot(event), after)
 
 
 def delete_event(actor: User, event: Event, now: datetime) -> None:
@@ -203,7 +215,15 @@ def transition(actor: User, event: Event, target: EventStatus, now: datetime,
     db.session.flush()
     audit.record(actor, "event.status_change", "event", event.id, now=now,
                  changes={"status": {"from": previous.value, "to": target.value}})
+    if target is EventStatus.PLAN_APPROVED:
+        approvals.record_approval(actor, event, _snapshot(event), note, now)
     signals.event_status_changed.send(event, actor=actor, now=now, previous=previous)
+
+
+def approval_state(event: Event) -> bool | None:
+    """Whether the event's content still matches its latest approval (None: never
+    approved)."""
+    return approvals.matches_latest(event, _snapshot(event))
 
 
 def get_event(event_id: int) -> Event:

@@ -12,7 +12,7 @@ from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.errors import Forbidden, InvalidTransition, ValidationError
-from tracker.events import lifecycle, services
+from tracker.events import approvals, lifecycle, services
 from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
@@ -72,6 +72,9 @@ def _detail_context(event: Event, blocked: InvalidTransition | None = None,
                            for r in blocked.reasons]
     panels = [panel for provider in _panel_providers for panel in provider(event)]
     return {"event": event, "targets": targets, "blocked": blocked, "panels": panels,
+            "approval": approvals.latest(event),
+            "matches_approval": services.approval_state(event),
+            "changes_since": approvals.changes_since_approval(event),
             "transition_form": transition_form or TransitionForm(),
             "delete_form": EmptyForm(), "can_edit": current_user.has_role(Role.PLANNER)}
 
@@ -145,11 +148,30 @@ def create():
 def edit(event_id: int):
     event = services.get_event(event_id)
     form = _event_form(event)
-    if _save(form, event) is not None:
-        flash("Changes saved.", "success")
+    pending = _changes_to_confirm(form, event)
+    before = event.status
+    if not pending and _save(form, event) is not None:
+        flash("Changes saved." if event.status == before else "Changes saved. The plan "
+              "changed after approval: it is back in planning and needs a new approval.",
+              "success")
         return redirect(url_for("events.detail", event_id=event.id))
     status = 400 if form.errors else 200
-    return render_template("events/form.html", form=form, event=event), status
+    return render_template(
+        "events/form.html", form=form, event=event, pending=pending,
+        reopens=approvals.would_reopen(event), material=approvals.MATERIAL_FIELDS), status
+
+
+def _changes_to_confirm(form: EventForm, event: Event) -> list[approvals.Change]:
+    """A save that would change an approved or running plan is shown back with the
+    changes listed, and saved only when confirmed (no script needed: the CSP forbids
+    inline script, and this works the same with the keyboard and a screen reader)."""
+    if (not form.is_submitted() or request.form.get("confirm_material") == "1"
+            or not form.validate()):
+        return []
+    try:
+        return services.preview_material_changes(current_user, event, _data_from(form))
+    except ValidationError:
+        return []  # the save that follows puts the message on the form
 
 
 @bp.route("/<int:event_id>/delete", methods=["POST"])
