@@ -3,7 +3,7 @@ due dates that follow the event's times, and the conditions for approval and clo
 
 from flask import Flask
 
-from tracker.checklist import services
+from tracker.checklist import services, stages
 from tracker.checklist.models import Stage
 from tracker.events import approvals, lifecycle, signals
 from tracker.events.models import Event, EventStatus
@@ -26,6 +26,11 @@ def checklist_gate(event: Event, target: EventStatus) -> list[lifecycle.Unmet]:
         if entry.item.required and not entry.answered:
             missing.append(_unmet(f"Answer the required {stage.label.lower()} item: "
                                   f"{entry.item.prompt}", event, stage, number))
+    if target is EventStatus.PLAN_APPROVED:
+        for number, entry in enumerate(grouped[stage], start=1):
+            contradiction = stages.mismatch(entry, event)
+            if contradiction:
+                missing.append(_unmet(contradiction, event, stage, number))
     for entry, status in services.review_problems(checklist.entries):
         stage_of = entry.item.stage_enum
         number = grouped[stage_of].index(entry) + 1
@@ -44,11 +49,14 @@ def _unmet(message: str, event: Event, stage: Stage, number: int) -> lifecycle.U
 
 def _on_created(event: Event, actor, now, **_):
     services.create_for_event(event, actor, now)
+    services.sync_from_record(event, actor, now)
 
 
-def _on_changed(event: Event, changed: set[str], **_):
+def _on_changed(event: Event, changed: set[str], actor, now, **_):
     if changed & {"starts_at", "ends_at"}:
         services.recompute_due(event)
+    if changed & {item.field for item in stages.RECORD_ITEMS.values()}:
+        services.sync_from_record(event, actor, now)
 
 
 def approved_answers(event: Event) -> list[dict]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.checklist import catalog, signals
+from tracker.checklist import catalog, signals, stages
 from tracker.checklist.models import (
     AnswerRecord,
     ChecklistEntry,
@@ -93,7 +93,25 @@ def current_review(entry: ChecklistEntry) -> RedFlagReview | None:
 
 
 def may_answer(actor: User, entry: ChecklistEntry) -> bool:
-    return actor.has_role(Role.PLANNER, Role(entry.item.responsible_role))
+    """Only a holder of the item's responsible role answers it: a planner does not answer
+    for leadership or the privacy officer."""
+    return actor.has_role(Role(entry.item.responsible_role))
+
+
+def why_not_answerable(actor: User, entry: ChecklistEntry, now: datetime) -> str | None:
+    """Why the actor cannot answer the item now, in words; None when they can."""
+    event = entry.checklist.event
+    if event.status_enum in lifecycle.FINAL_STATES:
+        return "The checklist of a closed or cancelled event is final."
+    if stages.record_item(entry) is not None:
+        return "This item is answered from the event record: change it on the event."
+    if not may_answer(actor, entry):
+        return (f"Only someone with the {Role(entry.item.responsible_role).label} role "
+                "answers this item; you can read it.")
+    stage = entry.item.stage_enum
+    if not stages.is_open(event, stage, now):
+        return stages.when_it_opens(event, stage)
+    return None
 
 
 def _clean_value(item: TemplateItem, raw: str | None) -> str:
@@ -130,18 +148,24 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
            raw_justification: str | None, now: datetime) -> bool:
     """Record an answer; returns False when nothing changed. Opens a red-flag review
     when the answer raises one; a pending review of an earlier answer is withdrawn."""
-    event = entry.checklist.event
     if not may_answer(actor, entry):
         raise Forbidden("Your role does not answer this item.")
-    if event.status_enum in lifecycle.FINAL_STATES:
-        raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
+    refusal = why_not_answerable(actor, entry, now)
+    if refusal:
+        raise ValidationError(None, refusal)
     value = _clean_value(entry.item, raw_value)
     justification = _clean_justification(entry.item, value, raw_justification)
+    return _record(actor, entry, value, justification, now)
+
+
+def _record(actor: User, entry: ChecklistEntry, value: str, justification: str,
+            now: datetime, from_record: bool = False) -> bool:
+    event = entry.checklist.event
     if value == entry.value and justification == entry.justification:
         return False
     previous = entry.value
     record = AnswerRecord(value=value, justification=justification, responder_id=actor.id,
-                          answered_at=now)
+                          answered_at=now, from_record=from_record)
     entry.history.append(record)
     entry.value, entry.justification = value, justification
     entry.answered_by_id, entry.answered_at = actor.id, now
@@ -160,6 +184,38 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
                      changes={"item": entry.item.key, "event_id": event.id})
         signals.red_flag_opened.send(review, event=event, actor=actor, now=now)
     return True
+
+
+def answer_from_record(actor: User, entry: ChecklistEntry, now: datetime) -> bool:
+    """A planner brings a record item's answer in line with the event record."""
+    item = stages.record_item(entry)
+    if item is None:
+        raise ValidationError(None, "This item is not answered from the event record.")
+    if not actor.has_role(Role.PLANNER):
+        raise Forbidden("Only planners change the event record.")
+    if entry.checklist.event.status_enum in lifecycle.FINAL_STATES:
+        raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
+    expected = item.expected(entry.checklist.event)
+    if expected is None or expected not in entry.item.answer_options:
+        raise ValidationError(None, "No answer of this item matches the event record: "
+                                    "change the event record.")
+    return _record(actor, entry, expected, "", now, from_record=True)
+
+
+def sync_from_record(event: Event, actor: User, now: datetime) -> int:
+    """Answer the items that restate the event record from the record (after the event
+    is recorded or changed); returns how many answers changed."""
+    checklist = find_for_event(event.id)
+    if checklist is None or event.status_enum in lifecycle.FINAL_STATES:
+        return 0
+    changed = 0
+    for entry in checklist.entries:
+        item = stages.record_item(entry)
+        expected = item.expected(event) if item else None
+        if expected is None or expected not in entry.item.answer_options:
+            continue  # a template whose options no longer fit: the gate shows it
+        changed += _record(actor, entry, expected, "", now, from_record=True)
+    return changed
 
 
 def _answer_summary(entry, previous, value, justification) -> dict:
