@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import NOW, login
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
-from tracker.checklist import catalog, reviews, services
+from tracker.checklist import catalog, readiness, reviews, services
 from tracker.checklist.models import AnswerRecord, ChecklistTemplate, RedFlagReview, Stage
 from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
@@ -319,7 +319,9 @@ def test_compliance_summary(client, staff, event, complete_stage):
     assert all(s in row for s in (NAMES[Role.LEADERSHIP], JUSTIFICATION, DECISION_NOTE,
                                   NAMES[Role.PRIVACY_OFFICER]))
     source = entry_for(event.id, "pre.source")
-    assert NAMES[Role.PLANNER] in row_with(page, source.item.prompt)
+    assert "Taken from the event record" in row_with(page, source.item.prompt)
+    counter = entry_for(event.id, "pre.counter_events")
+    assert NAMES[Role.PLANNER] in row_with(page, counter.item.prompt)
     approval = row_with(page, "plan approval sign-off")
     assert "planning → plan approved" in approval and NAMES[Role.LEADERSHIP] in approval
     # Printing relies on the shared stylesheet's print rules.
@@ -438,10 +440,13 @@ def test_dashboard_shows_due_items_to_the_assigned_planner(client, staff, make_e
     overdue = entry_for(event.id, "pre.counter_events")  # due 14 days before the start
     login(client, planner)
     page = text(client.get("/"))
-    assert "Checklist items due" in page
-    assert "Overdue" in row_with(page, overdue.item.prompt)
+    assert "My checklist items: due in the next 14 days" in page
+    # Overdue items are one collapsible group, by event, with their number.
+    group = page[page.index('<details class="overdue-group">'):page.index("</details>")]
+    assert re.search(r"<summary>Overdue: \d+ items? past their due date</summary>", group)
+    assert overdue.item.prompt in group and event.title in group
     switch(client, make_user(Role.PLANNER))  # not assigned: nothing due for them
-    assert "Checklist items due" not in text(client.get("/"))
+    assert "My checklist items" not in text(client.get("/"))
 
 
 def test_dashboard_shows_the_soonest_due_items_and_says_how_many_there_are(
@@ -449,14 +454,17 @@ def test_dashboard_shows_the_soonest_due_items_and_says_how_many_there_are(
     planner = staff[Role.PLANNER]
     soon = datetime.now(UTC) + timedelta(days=2)
     event = make_event(planner, planner_id=planner.id, starts_at=soon)
-    _, total = services.overdue_and_due(planner, datetime.now(UTC), 14)
-    assert total > 3
+    _, overdue_total, _, _ = readiness.due_for(planner, datetime.now(UTC), 14)
+    assert overdue_total > 3
     app.config["DASHBOARD_LIST_MAX"] = 3
     login(client, planner)
     page = text(client.get("/"))
-    assert f"The 3 due soonest of {total} are shown" in page
+    group = page[page.index('<details class="overdue-group">'):page.index("</details>")]
+    assert f"Overdue: {overdue_total} items past their due date" in group
+    assert group.count("(was due ") == 3
+    assert f"{event.title}</a>: 3 overdue" in group
     first = entry_for(event.id, "pre.counter_events")
-    assert first.item.prompt in page
+    assert first.item.prompt in group
 
 
 def test_dashboard_lists_pending_reviews_for_privacy_officer(client, staff, event):

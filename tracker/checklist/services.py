@@ -154,6 +154,9 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
     if refusal:
         raise ValidationError(None, refusal)
     value = _clean_value(entry.item, raw_value)
+    if value == entry.value and not (raw_justification or "").strip():
+        # The form starts with an empty justification: the same answer keeps its own.
+        raw_justification = entry.justification
     justification = _clean_justification(entry.item, value, raw_justification)
     return _record(actor, entry, value, justification, now)
 
@@ -258,6 +261,26 @@ def find_entry(checklist: EventChecklist, stage: Stage, number: int) -> Checklis
 def step_number(entry: ChecklistEntry) -> int:
     stage_entries = entries_by_stage(entry.checklist)[entry.item.stage_enum]
     return stage_entries.index(entry) + 1
+
+
+def answer_text(item: TemplateItem, value: str | None) -> str:
+    """An answer as a person reads it."""
+    if value is None:
+        return "Not answered"
+    if item.response_type == ResponseType.YES_NO:
+        return value.capitalize()
+    if item.response_type == ResponseType.CONFIRM:
+        return "Done"
+    return value
+
+
+def reviews_by_answer(entries: list[ChecklistEntry]) -> dict[int, list[RedFlagReview]]:
+    """Each review under the answer version it judged."""
+    found: dict[int, list[RedFlagReview]] = {}
+    for entry in entries:
+        for review in entry.reviews:
+            found.setdefault(review.answer_id, []).append(review)
+    return found
 
 
 def review_problems(entries: list[ChecklistEntry]) -> list[tuple[ChecklistEntry, str]]:

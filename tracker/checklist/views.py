@@ -118,7 +118,9 @@ def _initial(entry) -> dict:
     value = entry.value
     if entry.item.response_type == ResponseType.DATE:
         value = date.fromisoformat(value)
-    return {"value": value, "justification": entry.justification}
+    # The justification starts empty: a changed answer needs its own (the current one
+    # is shown above the form and kept when the same answer is saved again).
+    return {"value": value}
 
 
 def _raw(value) -> str | None:
@@ -142,8 +144,14 @@ def _after_save(event_id: int, checklist, entry) -> str:
 def summary(event_id: int):
     event = events.get_event(event_id)
     checklist = services.get_for_event(event_id)
+    grouped = services.entries_by_stage(checklist)
+    approvals = list(event.approvals)
     return render_template(
         "checklist/summary.html", event=event, checklist=checklist,
-        grouped=services.entries_by_stage(checklist), now=utcnow(),
-        approvals=list(event.approvals), matches_approval=events.approval_state(event),
+        grouped=grouped, now=utcnow(), answer_text=services.answer_text,
+        reviews_of=services.reviews_by_answer(checklist.entries),
+        early={r.id for stage, entries in grouped.items() for e in entries
+               for r in e.history if stages.answered_early(r, event, stage)},
+        approved_at=approvals[0].approved_at if approvals else None,
+        approvals=approvals, matches_approval=events.approval_state(event),
         material_changes=list(event.material_changes))

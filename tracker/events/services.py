@@ -315,28 +315,16 @@ def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
 
 def needing_attention(user: User, now: datetime, days: int, limit: int = 50
                       ) -> dict[str, list[Event]]:
-    """What each of the user's roles should look at now, keyed by a heading; at most
-    `limit` events each, soonest first."""
-    horizon = now + timedelta(days=days)
+    """What each of the user's roles should look at now, keyed by a heading that says
+    what it covers; at most `limit` events each, soonest first, whatever their date."""
     sections: dict[str, list[Event]] = {}
-    if user.has_role(Role.PLANNER):
-        stmt = filtered(EventFilter(assigned_to=user.id, until=horizon)).where(
-            Event.status.in_([EventStatus.DRAFT.value, EventStatus.PLANNING.value]),
-            Event.planner_id == user.id)
-        sections["My events still being planned"] = list(db.session.scalars(
-            stmt.limit(limit)))
-        stmt = filtered(EventFilter(until=now)).where(
-            Event.status.in_([EventStatus.IN_PROGRESS.value, EventStatus.CONCLUDED.value]),
-            Event.planner_id == user.id)
-        sections["My past events waiting to be concluded or closed"] = list(
-            db.session.scalars(stmt.limit(limit)))
-    if user.has_role(Role.LIAISON):
-        stmt = filtered(EventFilter(since=now, until=horizon)).where(
-            Event.liaison_id == user.id,
+    if user.has_role(Role.PLANNER, Role.LIAISON):
+        stmt = filtered(EventFilter(assigned_to=user.id)).where(
             Event.status.not_in([EventStatus.CANCELLED.value, EventStatus.CLOSED.value]))
-        sections["Events where I am the organizers' point of contact"] = list(
+        sections["My open events (planner or liaison), all dates, soonest first"] = list(
             db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LEADERSHIP):
         stmt = filtered(EventFilter()).where(Event.status == EventStatus.PLANNING.value)
-        sections["Plans awaiting approval"] = _soonest(stmt, now, None, limit)
+        sections["Plans awaiting approval, all dates, soonest first"] = list(
+            db.session.scalars(stmt.limit(limit)))
     return sections
