@@ -348,3 +348,25 @@ def test_a_contradiction_with_the_record_blocks_approval(event, staff, complete_
         services.answer_from_record(leader, permit, NOW)
     events.transition(leader, event, S.PLAN_APPROVED, NOW)
     assert event.status == "plan_approved"
+
+
+@pytest.mark.parametrize(("key", "stage", "ok"), [
+    ("pre.weather", "pre_event", True),
+    ("ops.radio.channel_2", "operational", True),
+    ("pre weather!!", "pre_event", False),
+    ("Pre.Weather", "pre_event", False),
+    ("post.weather", "pre_event", False),  # the prefix names another stage
+    ("pre.", "pre_event", False),
+    ("pre..x", "pre_event", False),
+])
+def test_template_keys_follow_one_pattern(event, make_user, key, stage, ok):
+    admin = make_user(Role.ADMIN)
+    spec = catalog.ItemSpec.from_item(entry_for(event, "pre.undercover").item)
+    spec.key, spec.stage = key, stage
+    if ok:
+        catalog.save_item(admin, None, spec, NOW, "New item")
+        assert any(i.key == key for i in catalog.current_template().items)
+    else:
+        with pytest.raises(ValidationError, match="prefix") as err:
+            catalog.save_item(admin, None, spec, NOW, "New item")
+        assert err.value.field == "key"

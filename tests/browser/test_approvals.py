@@ -79,7 +79,7 @@ def test_a_material_change_sends_the_approved_plan_back(signed_in, live_app):
     planner = signed_in(PLANNER)
     _open(planner, title)
     planner.get_by_role("link", name="Edit event").click()
-    expect(planner.locator(".notice").first).to_contain_text("sends it back to planning")
+    expect(planner.locator("main")).to_contain_text("sends it back to planning")
     moved = starts + timedelta(days=7)
     planner.locator("#starts_at").fill(field_value(moved))
     planner.locator("#ends_at").fill(field_value(moved + timedelta(hours=3)))

@@ -65,7 +65,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("events.create", "POST"): signed_in(302, Role.PLANNER),
     ("events.edit", "GET"): signed_in(200, Role.PLANNER),
     ("events.edit", "POST"): signed_in(302, Role.PLANNER),
+    ("events.delete", "GET"): signed_in(200, Role.PLANNER),
     ("events.delete", "POST"): signed_in(302, Role.PLANNER),
+    ("events.cancel", "GET"): signed_in(200, Role.PLANNER, Role.LEADERSHIP),
+    ("events.cancel", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("events.change_status", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("audit.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
     ("accounts.user_list", "GET"): signed_in(200, Role.ADMIN),
@@ -176,6 +179,7 @@ def _body(endpoint: str, owner) -> dict:
         "events.edit": _event_form(owner.id),
         # Cancelling a draft is open to both planners and leadership.
         "events.change_status": {"target": "cancelled"},
+        "events.cancel": {"reason": "The organizers called it off."},
         "accounts.user_create": {"email": "new.user@agency.example.com",
                                  "display_name": "New User", "roles": ["liaison"],
                                  "password": "a long enough passphrase"},
@@ -331,6 +335,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
 @pytest.mark.parametrize(("method", "url"), [
     ("GET", "/events/999"), ("GET", "/events/999/edit"), ("POST", "/events/999/edit"),
     ("POST", "/events/999/delete"), ("POST", "/events/999/status"),
+    ("GET", "/events/999/delete"), ("GET", "/events/999/cancel"),
+    ("POST", "/events/999/cancel"),
     ("GET", "/admin/users/999"), ("POST", "/admin/users/999"),
     ("GET", "/events/999/checklist"), ("GET", "/events/999/summary"),
     ("GET", "/events/999/checklist/pre_event/1"), ("POST", "/events/999/checklist/pre_event/1"),

@@ -220,6 +220,13 @@ def transition(actor: User, event: Event, target: EventStatus, now: datetime,
     signals.event_status_changed.send(event, actor=actor, now=now, previous=previous)
 
 
+def cancel_event(actor: User, event: Event, reason: str, now: datetime) -> None:
+    """Cancelling is final, so it says why: the reason goes in the status history and
+    to everyone told of it."""
+    reason = rules.check_text("reason", reason, rules.LONG_TEXT_MAX, required=True)
+    transition(actor, event, EventStatus.CANCELLED, now, note=reason)
+
+
 def approval_state(event: Event) -> bool | None:
     """Whether the event's content still matches its latest approval (None: never
     approved)."""

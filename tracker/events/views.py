@@ -13,7 +13,7 @@ from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.errors import Forbidden, InvalidTransition, ValidationError
 from tracker.events import approvals, lifecycle, services
-from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
+from tracker.events.forms import CancelForm, EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.forms import EmptyForm, submit
@@ -174,10 +174,14 @@ def _changes_to_confirm(form: EventForm, event: Event) -> list[approvals.Change]
         return []  # the save that follows puts the message on the form
 
 
-@bp.route("/<int:event_id>/delete", methods=["POST"])
+@bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
 @roles_required(Role.PLANNER)
 def delete(event_id: int):
+    """GET asks for confirmation (a page: no script needed, and it works with the
+    keyboard); POST deletes."""
     event = services.get_event(event_id)
+    if request.method == "GET":
+        return render_template("events/confirm_delete.html", event=event, form=EmptyForm())
     if EmptyForm().validate_on_submit():
         try:
             services.delete_event(current_user, event, utcnow())
@@ -199,6 +203,9 @@ def change_status(event_id: int):
         flash("Choose a status change from the event page.", "error")
         return redirect(url_for("events.detail", event_id=event_id))
     target = EventStatus(form.target.data)
+    if target is EventStatus.CANCELLED:
+        # Final: asked on its own page, with the reason.
+        return redirect(url_for("events.cancel", event_id=event_id))
     try:
         services.transition(current_user, event, target, utcnow(), note=form.note.data or "")
         db.session.commit()
@@ -211,3 +218,26 @@ def change_status(event_id: int):
         return render_template("events/detail.html", **context), 409
     flash(f"Status changed to {event.status_label.lower()}.", "success")
     return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.PLANNER, Role.LEADERSHIP)
+def cancel(event_id: int):
+    """Cancel an event after confirmation, with the reason."""
+    event = services.get_event(event_id)
+    form = CancelForm()
+    try:
+        ok, _ = submit(form, lambda: services.cancel_event(
+            current_user, event, form.reason.data, utcnow()))
+    except InvalidTransition as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("events.detail", event_id=event_id))
+    except Forbidden:
+        db.session.rollback()
+        deny()
+    if ok:
+        flash("Event cancelled.", "success")
+        return redirect(url_for("events.detail", event_id=event_id))
+    return render_template("events/cancel.html", event=event, form=form
+                           ), 400 if form.errors else 200
