@@ -228,8 +228,9 @@ def _state() -> tuple:
 
 def _pending_review(event, planner):
     """A red flag raised on the event, for the review routes."""
+    # A planner's own red-flag item: planners answer only their role's items.
     entry = next(e for e in checklist.get_for_event(event.id).entries
-                 if e.item.key == "pre.undercover")
+                 if e.item.key == "pre.info_gathering_scope")
     checklist.answer(planner, entry, "yes", "A documented predicate and written approval.",
                      NOW)
     db.session.commit()
