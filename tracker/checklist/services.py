@@ -178,7 +178,9 @@ def _record(actor: User, entry: ChecklistEntry, value: str, justification: str,
     db.session.flush()
     audit.record(actor, "checklist.answer", "checklist_entry", entry.id, now=now,
                  changes=_answer_summary(entry, previous, value, justification))
-    signals.entry_answered.send(entry, event=event, now=now)
+    if not from_record:
+        # Record answers follow an event change, whose own signal re-syncs reminders.
+        signals.entry_answered.send(entry, event=event, now=now)
     if entry.is_red_flag:
         review = RedFlagReview(entry=entry, answer_id=record.id, opened_at=now)
         db.session.add(review)
@@ -202,7 +204,10 @@ def answer_from_record(actor: User, entry: ChecklistEntry, now: datetime) -> boo
     if expected is None or expected not in entry.item.answer_options:
         raise ValidationError(None, "No answer of this item matches the event record: "
                                     "change the event record.")
-    return _record(actor, entry, expected, "", now, from_record=True)
+    changed = _record(actor, entry, expected, "", now, from_record=True)
+    if changed:
+        signals.entry_answered.send(entry, event=entry.checklist.event, now=now)
+    return changed
 
 
 def sync_from_record(event: Event, actor: User, now: datetime) -> int:
