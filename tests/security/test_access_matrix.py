@@ -190,7 +190,7 @@ def _body(endpoint: str, owner) -> dict:
                                  "include_cancelled": "y"},
         "reminders.preferences": {"event_upcoming": "both", "checklist_due": "email",
                                   "follow_up": "in_app", "retention_digest": "off",
-                                  "event_offsets": "7, 1"},
+                                  "notice": "both", "event_offsets": "7, 1"},
         "reminders.event_offsets": {"offsets": "14, 1"},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
         "retention.place_hold": {"reason": "Records request 2026-7",
