@@ -307,21 +307,34 @@ def login_as(client, make_user):
 
 
 @pytest.fixture
-def complete_stage():
+def complete_stage(make_user):
     """complete_stage(event, actor, stage="pre_event"): answer every required item of a
-    checklist stage with an answer that raises no red flag (as a careful planner would)."""
+    checklist stage with an answer that raises no red flag (as careful staff would).
+    Items of another role than the actor's are answered by a holder of that role; a
+    later stage's items are answered when the stage opens (at the event's start or end)."""
     from tracker.checklist import services as checklist
+    from tracker.checklist import stages
 
     def complete(event, actor, stage="pre_event"):
         entries = checklist.entries_by_stage(checklist.get_for_event(event.id))
-        for entry in next(v for k, v in entries.items() if k.value == stage):
+        stage_key, stage_entries = next((k, v) for k, v in entries.items()
+                                        if k.value == stage)
+        opening = stages.opens_at(event, stage_key)
+        when = NOW if opening is None else max(NOW, opening)
+        helpers = {}
+        for entry in stage_entries:
             if not entry.item.required or entry.answered:
                 continue
+            role = Role(entry.item.responsible_role)
+            if actor.has_role(role):
+                responder = actor
+            else:
+                responder = helpers.get(role) or helpers.setdefault(role, make_user(role))
             safe = [o for o in entry.item.answer_options
                     if o not in entry.item.red_flag_answers]
             value = safe[0] if safe else (
                 "2026-12-20" if entry.item.response_type == "date" else "In the plan")
-            checklist.answer(actor, entry, value, "", NOW)
+            checklist.answer(responder, entry, value, "", when)
         db.session.commit()
 
     return complete

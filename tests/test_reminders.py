@@ -157,7 +157,10 @@ def test_cancelling_an_event_cancels_all_its_pending_reminders(new_event, people
     assert rows(event.id, state=PENDING)
     events.transition(people["planner"], event, EventStatus.CANCELLED, NOW)
     db.session.commit()
-    assert rows(event.id, state=PENDING) == []
+    # What stays pending is the news of the cancellation itself, due at once.
+    pending = rows(event.id, state=PENDING)
+    assert {r.kind for r in pending} == {"notice"}
+    assert all(r.due_at == NOW for r in pending)
     assert rows(event.id, state=CANCELLED)
 
 

@@ -212,10 +212,16 @@ def test_registered_gate_blocks_transition(make_user, make_event):
 
 def test_upcoming_and_attention(make_user, make_event):
     planner, leader, event = _ready(make_user, make_event)
-    far = make_event(planner, starts_at=NOW + timedelta(days=30))
-    past = make_event(planner, starts_at=NOW - timedelta(days=2))
+    far = make_event(planner, starts_at=NOW + timedelta(days=30), planner_id=planner.id)
+    past = make_event(planner, starts_at=NOW - timedelta(days=2), planner_id=planner.id)
     assert services.upcoming(NOW, 14) == [event]
     services.transition(planner, event, S.PLANNING, NOW)
     attention = services.needing_attention(leader, NOW, 14)
-    assert attention == {"Plans awaiting approval": [event]}
+    assert attention == {"Plans awaiting approval, all dates, soonest first": [event]}
     assert far not in services.upcoming(NOW, 14) and past not in services.upcoming(NOW, 14)
+    # "My open events" has every open event of the planner, whatever its date.
+    mine = services.needing_attention(planner, NOW, 14)
+    assert mine == {"My open events (planner or liaison), all dates, soonest first": [
+        past, event, far]}
+    services.transition(planner, far, S.CANCELLED, NOW)
+    assert far not in next(iter(services.needing_attention(planner, NOW, 14).values()))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import NOW, login
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
-from tracker.checklist import catalog, reviews, services
+from tracker.checklist import catalog, readiness, reviews, services
 from tracker.checklist.models import AnswerRecord, ChecklistTemplate, RedFlagReview, Stage
 from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
@@ -115,9 +115,10 @@ def test_new_event_gets_a_checklist(client, staff):
     page = text(client.get(f"/events/{event.id}/checklist"))
     for heading in ("Pre-event stage", "Operational stage", "Post-event stage"):
         assert heading in page
-    assert f"0 of {total} answered" in page
-    assert re.search(rf'href="/events/{event.id}/checklist/pre_event/1">'
-                     r"Start the walk-through</a>", page)
+    # The two items that restate the event record are answered from it at once.
+    assert f"2 of {total} answered" in page
+    assert re.search(rf'href="/events/{event.id}/checklist/pre_event/2">'
+                     r"Continue with the next unanswered item</a>", page)
 
 
 def test_step_shows_prompt_guidance_and_red_flag_notice(client, staff, event):
@@ -132,33 +133,36 @@ def test_step_shows_prompt_guidance_and_red_flag_notice(client, staff, event):
 
 
 @pytest.mark.parametrize(("stage", "number", "then", "target"), [
-    ("pre_event", 1, "next", "/pre_event/2"),
+    ("pre_event", 2, "next", "/pre_event/3"),
     ("pre_event", -1, "next", "/operational/1"),   # last of a stage: next stage
     ("post_event", -1, "next", ""),                # the very last item: overview
-    ("operational", 1, "overview", ""),
+    ("operational", 7, "overview", ""),
 ], ids=["next-in-stage", "next-stage", "end", "overview"])
 def test_answer_redirects(client, staff, event, stage, number, then, target):
+    # The event's start and end are before the real clock: its later stages are open.
     login(client, staff[Role.PLANNER])
     entries = grouped(event.id)[Stage(stage)]
     number = len(entries) if number == -1 else number
+    assert entries[number - 1].item.responsible_role == "planner"
+    before = count(AnswerRecord)
     response = client.post(f"/events/{event.id}/checklist/{stage}/{number}",
                            data={"value": safe_value(entries[number - 1]), "then": then})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"] == f"/events/{event.id}/checklist{target}"
-    assert count(AnswerRecord) == 1
+    assert count(AnswerRecord) == before + 1
 
 
 def test_answer_shows_on_overview_with_responder(client, staff, event):
     login(client, staff[Role.PLANNER])
-    client.post(step_url(event.id, "pre.source"),
-                data={"value": "Public announcement", "then": "overview"})
-    prompt = entry_for(event.id, "pre.source").item.prompt
+    client.post(step_url(event.id, "pre.counter_events"),
+                data={"value": "no", "then": "overview"})
+    prompt = entry_for(event.id, "pre.counter_events").item.prompt
     row = row_with(text(client.get(f"/events/{event.id}/checklist")), prompt)
-    assert "Public announcement" in row and NAMES[Role.PLANNER] in row
+    assert "No" in row and NAMES[Role.PLANNER] in row
 
 
 BAD_ANSWERS = [
-    pytest.param("pre.source", {"justification": "Typed before the mistake"},
+    pytest.param("pre.counter_events", {"justification": "Typed before the mistake"},
                  "Give an answer.", "Typed before the mistake", id="no-value"),
     pytest.param("pre.undercover", {"value": "yes", "justification": "Because."},
                  "This answer raises a red flag: explain in at least 20 characters",
@@ -171,8 +175,8 @@ BAD_ANSWERS = [
 @pytest.mark.parametrize(("key", "data", "message", "kept"), BAD_ANSWERS)
 def test_bad_answer_keeps_input_and_writes_nothing(client, staff, event, key, data,
                                                    message, kept):
-    login(client, staff[Role.PLANNER])
-    audited = count(AuditRecord)
+    login(client, staff[Role(entry_for(event.id, key).item.responsible_role)])
+    audited, answers = count(AuditRecord), count(AnswerRecord)
     response = client.post(step_url(event.id, key), data={**data, "then": "next"})
     page = text(response)
     assert response.status_code == 400
@@ -182,7 +186,8 @@ def test_bad_answer_keeps_input_and_writes_nothing(client, staff, event, key, da
                          r"</textarea>", page)
     if data.get("value") == "yes":  # the chosen radio stays chosen
         assert re.search(r'<input[^>]*\bchecked\b[^>]*value="yes"', page)
-    assert (count(AnswerRecord), count(RedFlagReview), count(AuditRecord)) == (0, 0, audited)
+    assert (count(AnswerRecord), count(RedFlagReview), count(AuditRecord)) == (
+        answers, 0, audited)
     assert entry_for(event.id, key).value is None
 
 
@@ -190,7 +195,7 @@ def test_bad_answer_keeps_input_and_writes_nothing(client, staff, event, key, da
 
 
 def test_red_flag_goes_through_review(client, staff, event):
-    login(client, staff[Role.PLANNER])
+    login(client, staff[Role.LEADERSHIP])
     response = client.post(step_url(event.id, "pre.undercover"),
                            data={"value": "yes", "justification": JUSTIFICATION})
     assert response.status_code == 302
@@ -219,12 +224,12 @@ def test_red_flag_goes_through_review(client, staff, event):
 def test_liaison_cannot_answer_planner_item(client, staff, event):
     liaison = staff[Role.LIAISON]
     login(client, liaison)
-    response = client.post(step_url(event.id, "pre.source"),
-                           data={"value": "Public announcement"})
+    before = count(AnswerRecord)
+    response = client.post(step_url(event.id, "pre.counter_events"), data={"value": "no"})
     assert response.status_code == 403
     [row] = audit_rows("access.denied")
     assert (row.actor_id, row.outcome) == (liaison.id, "denied")
-    assert count(AnswerRecord) == 0
+    assert count(AnswerRecord) == before
 
 
 def test_leadership_answers_leadership_item(client, staff, event):
@@ -314,7 +319,9 @@ def test_compliance_summary(client, staff, event, complete_stage):
     assert all(s in row for s in (NAMES[Role.LEADERSHIP], JUSTIFICATION, DECISION_NOTE,
                                   NAMES[Role.PRIVACY_OFFICER]))
     source = entry_for(event.id, "pre.source")
-    assert NAMES[Role.PLANNER] in row_with(page, source.item.prompt)
+    assert "Taken from the event record" in row_with(page, source.item.prompt)
+    counter = entry_for(event.id, "pre.counter_events")
+    assert NAMES[Role.PLANNER] in row_with(page, counter.item.prompt)
     approval = row_with(page, "plan approval sign-off")
     assert "planning → plan approved" in approval and NAMES[Role.LEADERSHIP] in approval
     # Printing relies on the shared stylesheet's print rules.
@@ -412,7 +419,7 @@ def test_admin_delete_publishes_without_the_item(client, staff, event):
 
 
 def test_get_pages_change_nothing(client, make_user, staff, event):
-    services.answer(staff[Role.PLANNER], entry_for(event.id, "pre.undercover"), "yes",
+    services.answer(staff[Role.LEADERSHIP], entry_for(event.id, "pre.undercover"), "yes",
                     JUSTIFICATION, NOW)
     db.session.commit()
     review = db.session.scalars(select(RedFlagReview)).one()
@@ -437,10 +444,13 @@ def test_dashboard_shows_due_items_to_the_assigned_planner(client, staff, make_e
     overdue = entry_for(event.id, "pre.counter_events")  # due 14 days before the start
     login(client, planner)
     page = text(client.get("/"))
-    assert "Checklist items due" in page
-    assert "Overdue" in row_with(page, overdue.item.prompt)
+    assert "My checklist items: due in the next 14 days" in page
+    # Overdue items are one collapsible group, by event, with their number.
+    group = page[page.index('<details class="overdue-group">'):page.index("</details>")]
+    assert re.search(r"<summary>Overdue: \d+ items? past their due date</summary>", group)
+    assert overdue.item.prompt in group and event.title in group
     switch(client, make_user(Role.PLANNER))  # not assigned: nothing due for them
-    assert "Checklist items due" not in text(client.get("/"))
+    assert "My checklist items" not in text(client.get("/"))
 
 
 def test_dashboard_shows_the_soonest_due_items_and_says_how_many_there_are(
@@ -448,19 +458,22 @@ def test_dashboard_shows_the_soonest_due_items_and_says_how_many_there_are(
     planner = staff[Role.PLANNER]
     soon = datetime.now(UTC) + timedelta(days=2)
     event = make_event(planner, planner_id=planner.id, starts_at=soon)
-    _, total = services.overdue_and_due(planner, datetime.now(UTC), 14)
-    assert total > 3
+    _, overdue_total, _, _ = readiness.due_for(planner, datetime.now(UTC), 14)
+    assert overdue_total > 3
     app.config["DASHBOARD_LIST_MAX"] = 3
     login(client, planner)
     page = text(client.get("/"))
-    assert f"The 3 due soonest of {total} are shown" in page
+    group = page[page.index('<details class="overdue-group">'):page.index("</details>")]
+    assert f"Overdue: {overdue_total} items past their due date" in group
+    assert group.count("(was due ") == 3
+    assert f"{event.title}</a>: 3 overdue" in group
     first = entry_for(event.id, "pre.counter_events")
-    assert first.item.prompt in page
+    assert first.item.prompt in group
 
 
 def test_dashboard_lists_pending_reviews_for_privacy_officer(client, staff, event):
     flagged = entry_for(event.id, "pre.undercover")
-    services.answer(staff[Role.PLANNER], flagged, "yes", JUSTIFICATION, NOW)
+    services.answer(staff[Role.LEADERSHIP], flagged, "yes", JUSTIFICATION, NOW)
     db.session.commit()
     login(client, staff[Role.PRIVACY_OFFICER])
     page = text(client.get("/"))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
+from tracker.checklist import reviews
 from tracker.checklist import services as checklist
 from tracker.checklist.models import Stage
 from tracker.cli_support import cli_origin
@@ -52,6 +53,9 @@ DEMO_EVENTS = [
      "partner_agency", EventStatus.PLANNING),
     ("Broadway holiday parade", "parade", -10, 14, 3, "Broadway from 5th Ave to 1st Ave",
      (5000, 15000), "granted", "permit_application", EventStatus.CONCLUDED),
+    # A month out: the dashboard lists all open events, not only the next two weeks.
+    ("Rally at Riverfront Park", "rally", 30, 12, 3, "Riverfront Park, 100 1st Ave N",
+     (300, 800), "applied", "permit_application", EventStatus.PLANNING),
 ]
 
 RECORDED_DAYS_AGO = 3
@@ -76,6 +80,14 @@ PENDING_RED_FLAG = {"Rally at Legislative Plaza": (
     "A partner agency reported a specific threat to drive vehicles into the rally. "
     "Lt. Demo authorised a 48-hour check of public posts about that threat only, not of "
     "participants; case number recorded in the predicate file.")}
+# A red flag the privacy officer rejected, then answered again: the summary shows both
+# answers, and the rejection on the first.
+REJECTED_RED_FLAG = {"Metro Council public meeting": (
+    "pre.fusion_center", "Request that goes beyond situational awareness",
+    "The council asked for background on the speakers expected at the meeting.",
+    "Rejected: background on speakers is information about people's views, not "
+    "logistics. Ask only for a situational-awareness product.",
+    "Situational-awareness product only")}
 ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capitol grounds."}
 
 
@@ -160,6 +172,8 @@ def _demo_event(row, users, now, today):
         _answer_stage(event, Stage.PRE_EVENT, users, now)
     if title in DEMO_OUTREACH:
         _demo_outreach(event, users[Role.LIAISON], now, *DEMO_OUTREACH[title])
+    if title in REJECTED_RED_FLAG:
+        _rejected_red_flag(event, users, now, *REJECTED_RED_FLAG[title])
     if title in PENDING_RED_FLAG:
         key, value, why = PENDING_RED_FLAG[title]
         entry = next(e for e in checklist.get_for_event(event.id).entries if e.item.key == key)
@@ -182,11 +196,19 @@ def _demo_outreach(event, liaison, now, days_ago, follow_up_days, organization, 
         now, retention_days=30)
 
 
+def _rejected_red_flag(event, users, now, key, flagged, why, decision, second):
+    entry = next(e for e in checklist.get_for_event(event.id).entries if e.item.key == key)
+    checklist.answer(users[Role.PLANNER], entry, flagged, why, now + timedelta(hours=1))
+    reviews.decide(users[Role.PRIVACY_OFFICER], checklist.current_review(entry), "rejected",
+                   decision, now + timedelta(hours=2))
+    checklist.answer(users[Role.PLANNER], entry, second, "", now + timedelta(hours=3))
+
+
 def _answer_stage(event, stage, users, now):
     """Answer a stage's required items the safe way, as a diligent planner would."""
     entries = checklist.entries_by_stage(checklist.get_for_event(event.id))[stage]
     for entry in entries:
-        if not entry.item.required:
+        if not entry.item.required or entry.answered:
             continue
         safe = [o for o in entry.item.answer_options if o not in entry.item.red_flag_answers]
         value = safe[0] if safe else (

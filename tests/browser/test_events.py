@@ -20,8 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 def _upcoming_section(page: Page):
-    """The dashboard's "Next 14 days" panel (not the planner's own attention lists)."""
-    return page.locator("section", has=page.get_by_role("heading", name="Next 14 days"))
+    """The dashboard's "All events in the next 14 days" panel (not the planner's own
+    lists)."""
+    return page.locator("section", has=page.get_by_role(
+        "heading", name="All events in the next 14 days", exact=True))
 
 
 def test_planner_records_an_event_and_finds_it_everywhere(page: Page):

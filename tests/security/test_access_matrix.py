@@ -65,7 +65,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("events.create", "POST"): signed_in(302, Role.PLANNER),
     ("events.edit", "GET"): signed_in(200, Role.PLANNER),
     ("events.edit", "POST"): signed_in(302, Role.PLANNER),
+    ("events.delete", "GET"): signed_in(200, Role.PLANNER),
     ("events.delete", "POST"): signed_in(302, Role.PLANNER),
+    ("events.cancel", "GET"): signed_in(200, Role.PLANNER, Role.LEADERSHIP),
+    ("events.cancel", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("events.change_status", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("audit.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
     ("accounts.user_list", "GET"): signed_in(200, Role.ADMIN),
@@ -176,6 +179,7 @@ def _body(endpoint: str, owner) -> dict:
         "events.edit": _event_form(owner.id),
         # Cancelling a draft is open to both planners and leadership.
         "events.change_status": {"target": "cancelled"},
+        "events.cancel": {"reason": "The organizers called it off."},
         "accounts.user_create": {"email": "new.user@agency.example.com",
                                  "display_name": "New User", "roles": ["liaison"],
                                  "password": "a long enough passphrase"},
@@ -186,7 +190,7 @@ def _body(endpoint: str, owner) -> dict:
                                  "include_cancelled": "y"},
         "reminders.preferences": {"event_upcoming": "both", "checklist_due": "email",
                                   "follow_up": "in_app", "retention_digest": "off",
-                                  "event_offsets": "7, 1"},
+                                  "notice": "both", "event_offsets": "7, 1"},
         "reminders.event_offsets": {"offsets": "14, 1"},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
         "retention.place_hold": {"reason": "Records request 2026-7",
@@ -224,8 +228,9 @@ def _state() -> tuple:
 
 def _pending_review(event, planner):
     """A red flag raised on the event, for the review routes."""
+    # A planner's own red-flag item: planners answer only their role's items.
     entry = next(e for e in checklist.get_for_event(event.id).entries
-                 if e.item.key == "pre.undercover")
+                 if e.item.key == "pre.info_gathering_scope")
     checklist.answer(planner, entry, "yes", "A documented predicate and written approval.",
                      NOW)
     db.session.commit()
@@ -331,6 +336,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
 @pytest.mark.parametrize(("method", "url"), [
     ("GET", "/events/999"), ("GET", "/events/999/edit"), ("POST", "/events/999/edit"),
     ("POST", "/events/999/delete"), ("POST", "/events/999/status"),
+    ("GET", "/events/999/delete"), ("GET", "/events/999/cancel"),
+    ("POST", "/events/999/cancel"),
     ("GET", "/admin/users/999"), ("POST", "/admin/users/999"),
     ("GET", "/events/999/checklist"), ("GET", "/events/999/summary"),
     ("GET", "/events/999/checklist/pre_event/1"), ("POST", "/events/999/checklist/pre_event/1"),

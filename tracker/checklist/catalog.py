@@ -4,6 +4,7 @@ Every edit publishes a new version with a copy of all items; events keep the ver
 they started with, so an answered checklist never changes under its planner."""
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -62,14 +63,27 @@ def _options(spec: ItemSpec) -> list[str]:
             ResponseType.CONFIRM: ["done"]}.get(ResponseType(spec.response_type), [])
 
 
+# One pattern for every item key: the stage's prefix, then lower-case parts joined by
+# dots (letters, digits, underscores), so keys stay readable and safe in addresses.
+KEY_PREFIX = {"pre_event": "pre", "operational": "ops", "post_event": "post"}
+KEY_PATTERN = re.compile(r"(pre|ops|post)(\.[a-z][a-z0-9_]*)+")
+
+
 def validate(spec: ItemSpec) -> ItemSpec:
     """Check one item; raise ValidationError naming the field at fault."""
     spec.prompt = (spec.prompt or "").strip()
     spec.guidance = (spec.guidance or "").strip()
+    spec.key = (spec.key or "").strip()
     if not spec.key or len(spec.key) > 80:
         raise ValidationError("key", "Give the item a key of at most 80 characters.")
     if spec.stage not in STAGE_ORDER:
         raise ValidationError("stage", "Choose a stage.")
+    prefix = KEY_PREFIX[spec.stage]
+    if not KEY_PATTERN.fullmatch(spec.key) or not spec.key.startswith(prefix + "."):
+        raise ValidationError(
+            "key", f"Use the stage's prefix \u201c{prefix}.\u201d then lower-case letters, "
+                   "digits and underscores, with dots between parts, e.g. "
+                   f"{prefix}.weather_plan.")
     if not spec.prompt or len(spec.prompt) > PROMPT_MAX:
         raise ValidationError("prompt", f"Enter a prompt of at most {PROMPT_MAX} characters.")
     if len(spec.guidance) > GUIDANCE_MAX:

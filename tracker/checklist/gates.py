@@ -3,9 +3,9 @@ due dates that follow the event's times, and the conditions for approval and clo
 
 from flask import Flask
 
-from tracker.checklist import services
+from tracker.checklist import services, stages
 from tracker.checklist.models import Stage
-from tracker.events import lifecycle, signals
+from tracker.events import approvals, lifecycle, signals
 from tracker.events.models import Event, EventStatus
 
 # The stage whose required items must be answered before each transition.
@@ -26,6 +26,11 @@ def checklist_gate(event: Event, target: EventStatus) -> list[lifecycle.Unmet]:
         if entry.item.required and not entry.answered:
             missing.append(_unmet(f"Answer the required {stage.label.lower()} item: "
                                   f"{entry.item.prompt}", event, stage, number))
+    if target is EventStatus.PLAN_APPROVED:
+        for number, entry in enumerate(grouped[stage], start=1):
+            contradiction = stages.mismatch(entry, event)
+            if contradiction:
+                missing.append(_unmet(contradiction, event, stage, number))
     for entry, status in services.review_problems(checklist.entries):
         stage_of = entry.item.stage_enum
         number = grouped[stage_of].index(entry) + 1
@@ -44,11 +49,24 @@ def _unmet(message: str, event: Event, stage: Stage, number: int) -> lifecycle.U
 
 def _on_created(event: Event, actor, now, **_):
     services.create_for_event(event, actor, now)
+    services.sync_from_record(event, actor, now)
 
 
-def _on_changed(event: Event, changed: set[str], **_):
+def _on_changed(event: Event, changed: set[str], actor, now, **_):
     if changed & {"starts_at", "ends_at"}:
         services.recompute_due(event)
+    if changed & {item.field for item in stages.RECORD_ITEMS.values()}:
+        services.sync_from_record(event, actor, now)
+
+
+def approved_answers(event: Event) -> list[dict]:
+    """The checklist's part of an approval's content: every answer as it stands."""
+    checklist = services.find_for_event(event.id)
+    if checklist is None:
+        return []
+    return [{"item": e.item.key, "value": e.value, "justification": e.justification,
+             "answer_id": e.history[-1].id if e.history else None}
+            for e in sorted(checklist.entries, key=lambda e: e.item.key) if e.answered]
 
 
 def install(app: Flask) -> None:
@@ -57,5 +75,6 @@ def install(app: Flask) -> None:
 
     register_detail_panel(event_panels)
     lifecycle.register_gate(checklist_gate)
+    approvals.register_content("checklist_answers", approved_answers)
     signals.event_created.connect(_on_created, weak=False)
     signals.event_changed.connect(_on_changed, weak=False)

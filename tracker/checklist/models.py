@@ -4,7 +4,16 @@ and red-flag reviews."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
@@ -169,6 +178,8 @@ class AnswerRecord(Base):
     justification: Mapped[str] = mapped_column(Text, default="")
     responder_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Taken from the event record (the items that restate it), not typed by the responder.
+    from_record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     entry: Mapped[ChecklistEntry] = relationship(back_populates="history")
     responder: Mapped[User] = relationship()

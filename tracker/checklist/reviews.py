@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
+from tracker.checklist import signals
 from tracker.checklist.models import ChecklistEntry, EventChecklist, RedFlagReview, ReviewStatus
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.extensions import db
@@ -67,3 +68,5 @@ def decide(actor: User, review: RedFlagReview, decision: str, note: str,
     audit.record(actor, "red_flag.decide", "red_flag_review", review.id, now=now,
                  changes={"status": {"from": ReviewStatus.PENDING.value, "to": decision},
                           "note": "changed"})
+    signals.review_decided.send(review, event=review.entry.checklist.event, actor=actor,
+                                now=now)

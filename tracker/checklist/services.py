@@ -10,7 +10,7 @@ from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.checklist import catalog, signals
+from tracker.checklist import catalog, signals, stages
 from tracker.checklist.models import (
     AnswerRecord,
     ChecklistEntry,
@@ -94,7 +94,25 @@ def current_review(entry: ChecklistEntry) -> RedFlagReview | None:
 
 
 def may_answer(actor: User, entry: ChecklistEntry) -> bool:
-    return actor.has_role(Role.PLANNER, Role(entry.item.responsible_role))
+    """Only a holder of the item's responsible role answers it: a planner does not answer
+    for leadership or the privacy officer."""
+    return actor.has_role(Role(entry.item.responsible_role))
+
+
+def why_not_answerable(actor: User, entry: ChecklistEntry, now: datetime) -> str | None:
+    """Why the actor cannot answer the item now, in words; None when they can."""
+    event = entry.checklist.event
+    if event.status_enum in lifecycle.FINAL_STATES:
+        return "The checklist of a closed or cancelled event is final."
+    if stages.record_item(entry) is not None:
+        return "This item is answered from the event record: change it on the event."
+    if not may_answer(actor, entry):
+        return (f"Only someone with the {Role(entry.item.responsible_role).label} role "
+                "answers this item; you can read it.")
+    stage = entry.item.stage_enum
+    if not stages.is_open(event, stage, now):
+        return stages.when_it_opens(event, stage)
+    return None
 
 
 def _clean_value(item: TemplateItem, raw: str | None) -> str:
@@ -137,19 +155,28 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
     """Record an answer given on `version` of the entry (a Conflict if it has been
     answered since); returns False when nothing changed. Opens a red-flag review
     when the answer raises one; a pending review of an earlier answer is withdrawn."""
-    event = entry.checklist.event
     if not may_answer(actor, entry):
         raise Forbidden("Your role does not answer this item.")
     versioning.check(entry, version, "checklist answer")
-    if event.status_enum in lifecycle.FINAL_STATES:
-        raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
+    refusal = why_not_answerable(actor, entry, now)
+    if refusal:
+        raise ValidationError(None, refusal)
     value = _clean_value(entry.item, raw_value)
+    if value == entry.value and not (raw_justification or "").strip():
+        # The form starts with an empty justification: the same answer keeps its own.
+        raw_justification = entry.justification
     justification = _clean_justification(entry.item, value, raw_justification)
+    return _record(actor, entry, value, justification, now)
+
+
+def _record(actor: User, entry: ChecklistEntry, value: str, justification: str,
+            now: datetime, from_record: bool = False) -> bool:
+    event = entry.checklist.event
     if value == entry.value and justification == entry.justification:
         return False
     previous = entry.value
     record = AnswerRecord(value=value, justification=justification, responder_id=actor.id,
-                          answered_at=now)
+                          answered_at=now, from_record=from_record)
     entry.history.append(record)
     entry.value, entry.justification = value, justification
     entry.answered_by_id, entry.answered_at = actor.id, now
@@ -159,14 +186,52 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
     db.session.flush()
     audit.record(actor, "checklist.answer", "checklist_entry", entry.id, now=now,
                  changes=_answer_summary(entry, previous, value, justification))
-    signals.entry_answered.send(entry, event=event, now=now)
+    if not from_record:
+        # Record answers follow an event change, whose own signal re-syncs reminders.
+        signals.entry_answered.send(entry, event=event, now=now)
     if entry.is_red_flag:
         review = RedFlagReview(entry=entry, answer_id=record.id, opened_at=now)
         db.session.add(review)
         db.session.flush()
         audit.record(actor, "red_flag.open", "red_flag_review", review.id, now=now,
                      changes={"item": entry.item.key, "event_id": event.id})
+        signals.red_flag_opened.send(review, event=event, actor=actor, now=now)
     return True
+
+
+def answer_from_record(actor: User, entry: ChecklistEntry, now: datetime) -> bool:
+    """A planner brings a record item's answer in line with the event record."""
+    item = stages.record_item(entry)
+    if item is None:
+        raise ValidationError(None, "This item is not answered from the event record.")
+    if not actor.has_role(Role.PLANNER):
+        raise Forbidden("Only planners change the event record.")
+    if entry.checklist.event.status_enum in lifecycle.FINAL_STATES:
+        raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
+    expected = item.expected(entry.checklist.event)
+    if expected is None or expected not in entry.item.answer_options:
+        raise ValidationError(None, "No answer of this item matches the event record: "
+                                    "change the event record.")
+    changed = _record(actor, entry, expected, "", now, from_record=True)
+    if changed:
+        signals.entry_answered.send(entry, event=entry.checklist.event, now=now)
+    return changed
+
+
+def sync_from_record(event: Event, actor: User, now: datetime) -> int:
+    """Answer the items that restate the event record from the record (after the event
+    is recorded or changed); returns how many answers changed."""
+    checklist = find_for_event(event.id)
+    if checklist is None or event.status_enum in lifecycle.FINAL_STATES:
+        return 0
+    changed = 0
+    for entry in checklist.entries:
+        item = stages.record_item(entry)
+        expected = item.expected(event) if item else None
+        if expected is None or expected not in entry.item.answer_options:
+            continue  # a template whose options no longer fit: the gate shows it
+        changed += _record(actor, entry, expected, "", now, from_record=True)
+    return changed
 
 
 def _answer_summary(entry, previous, value, justification) -> dict:
@@ -209,6 +274,26 @@ def find_entry(checklist: EventChecklist, stage: Stage, number: int) -> Checklis
 def step_number(entry: ChecklistEntry) -> int:
     stage_entries = entries_by_stage(entry.checklist)[entry.item.stage_enum]
     return stage_entries.index(entry) + 1
+
+
+def answer_text(item: TemplateItem, value: str | None) -> str:
+    """An answer as a person reads it."""
+    if value is None:
+        return "Not answered"
+    if item.response_type == ResponseType.YES_NO:
+        return value.capitalize()
+    if item.response_type == ResponseType.CONFIRM:
+        return "Done"
+    return value
+
+
+def reviews_by_answer(entries: list[ChecklistEntry]) -> dict[int, list[RedFlagReview]]:
+    """Each review under the answer version it judged."""
+    found: dict[int, list[RedFlagReview]] = {}
+    for entry in entries:
+        for review in entry.reviews:
+            found.setdefault(review.answer_id, []).append(review)
+    return found
 
 
 def review_problems(entries: list[ChecklistEntry]) -> list[tuple[ChecklistEntry, str]]:

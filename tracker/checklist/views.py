@@ -6,13 +6,15 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.accounts.access import deny
-from tracker.checklist import services
+from tracker.accounts.roles import Role
+from tracker.checklist import services, stages
 from tracker.checklist.forms import answer_form
 from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
-from tracker.errors import Forbidden, NotFound
+from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events import services as events
-from tracker.forms import status_of, submit
+from tracker.extensions import db
+from tracker.forms import EmptyForm, apply_error, status_of, submit
 
 bp = Blueprint("checklist", __name__, url_prefix="/events/<int:event_id>")
 
@@ -52,6 +54,9 @@ def step(event_id: int, stage: str, number: int):
     checklist = services.get_for_event(event_id)
     entry = services.find_entry(checklist, _stage(stage), number)
     form = _answer_form(entry)
+    record_item = stages.record_item(entry)
+    if request.method == "POST" and record_item is not None:
+        return _take_from_record(event_id, entry, form)
     if request.method == "POST":
         if not services.may_answer(current_user, entry):
             deny()
@@ -64,13 +69,25 @@ def step(event_id: int, stage: str, number: int):
             deny()
         if ok:
             return redirect(_after_save(event_id, checklist, entry))
+    return _render_step(event, checklist, entry, form, number)
+
+
+def _render_step(event, checklist, entry, form, number):
     grouped = services.entries_by_stage(checklist)
+    now = utcnow()
+    refusal = services.why_not_answerable(current_user, entry, now)
+    item = stages.record_item(entry)
     return render_template(
         "checklist/step.html", event=event, entry=entry, form=form, number=number,
         stage=entry.item.stage_enum, stage_entries=grouped[entry.item.stage_enum],
         stages=[s for s, entries in grouped.items() if entries],
         total=services.progress(checklist.entries), review=services.current_review(entry),
-        can_answer=services.may_answer(current_user, entry), now=utcnow(),
+        can_answer=refusal is None, refusal=refusal, now=now, record_item=item,
+        record_value=stages.record_value_label(event, item) if item else None,
+        mismatch=stages.mismatch(entry, event),
+        early={r.id for r in entry.history
+               if stages.answered_early(r, event, entry.item.stage_enum)},
+        may_fix_record=current_user.has_role(Role.PLANNER),
     ), status_of(form)
 
 
@@ -85,13 +102,34 @@ def _answer_form(entry, fresh: bool = False):
     return form
 
 
+def _take_from_record(event_id: int, entry, form):
+    """A record item's only action: take the answer from the event record."""
+    if not current_user.has_role(Role.PLANNER):
+        deny()
+    if not EmptyForm().validate_on_submit():
+        form.form_errors.append("The form had expired: try again.")
+    else:
+        try:
+            services.answer_from_record(current_user, entry, utcnow())
+            db.session.commit()
+            return redirect(url_for("checklist.step", event_id=event_id,
+                                    stage=entry.item.stage, number=services.step_number(entry)))
+        except ValidationError as err:
+            db.session.rollback()
+            apply_error(form, err)
+    return _render_step(entry.checklist.event, entry.checklist, entry, form,
+                        services.step_number(entry))
+
+
 def _initial(entry) -> dict:
     if entry.value is None:
         return {}
     value = entry.value
     if entry.item.response_type == ResponseType.DATE:
         value = date.fromisoformat(value)
-    return {"value": value, "justification": entry.justification}
+    # The justification starts empty: a changed answer needs its own (the current one
+    # is shown above the form and kept when the same answer is saved again).
+    return {"value": value}
 
 
 def _raw(value) -> str | None:
@@ -115,6 +153,14 @@ def _after_save(event_id: int, checklist, entry) -> str:
 def summary(event_id: int):
     event = events.get_event(event_id)
     checklist = services.get_for_event(event_id)
+    grouped = services.entries_by_stage(checklist)
+    approvals = list(event.approvals)
     return render_template(
         "checklist/summary.html", event=event, checklist=checklist,
-        grouped=services.entries_by_stage(checklist), now=utcnow())
+        grouped=grouped, now=utcnow(), answer_text=services.answer_text,
+        reviews_of=services.reviews_by_answer(checklist.entries),
+        early={r.id for stage, entries in grouped.items() for e in entries
+               for r in e.history if stages.answered_early(r, event, stage)},
+        approved_at=approvals[0].approved_at if approvals else None,
+        approvals=approvals, matches_approval=events.approval_state(event),
+        material_changes=list(event.material_changes))

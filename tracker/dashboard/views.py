@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.checklist import reviews
-from tracker.checklist import services as checklist
+from tracker.checklist import readiness, reviews
 from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.outreach import services as outreach
@@ -29,7 +28,9 @@ def index():
     # Each list shows the soonest rows only: the page costs the same with 100,000 events.
     rows = current_app.config["DASHBOARD_LIST_MAX"]
     today = to_local(now).date()
-    due_items, due_total = checklist.overdue_and_due(current_user, now, days, rows)
+    overdue, overdue_total, due_items, due_total = readiness.due_for(
+        current_user, now, days, rows)
+    attention = events.needing_attention(current_user, now, days, rows)
     return render_template(
         "dashboard/index.html",
         days=days,
@@ -38,10 +39,14 @@ def index():
         upcoming_total=events.count_upcoming(now, days),
         upcoming_range={"since": today.isoformat(),
                         "until": (today + timedelta(days=days)).isoformat()},
-        attention=events.needing_attention(current_user, now, days, rows),
+        attention=attention,
+        ready=readiness.for_events([e for found in attention.values() for e in found]),
         oversight=oversight,
         pending_reviews=pending_reviews,
-        due_items=due_items,
+        overdue=readiness.by_event(overdue),
+        overdue_total=overdue_total,
+        due_groups=readiness.by_event(due_items),
+        due_shown=len(due_items),
         due_total=due_total,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),

@@ -110,3 +110,10 @@ class EventFilterForm(Form):
 class TransitionForm(Form):
     target = HiddenField(validators=[DataRequired()])
     note = TextAreaField("Note (optional)", validators=[Length(max=rules.LONG_TEXT_MAX)])
+
+
+class CancelForm(Form):
+    reason = TextAreaField("Why is the event cancelled?", validators=[
+        DataRequired("Say why the event is cancelled."), Length(max=rules.LONG_TEXT_MAX)],
+        description="Recorded in the status history and sent to the assigned staff and "
+                    "leadership. Cancelling is final: the record can no longer be edited.")

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -155,6 +158,13 @@ class Event(Base):
     status_changes: Mapped[list["EventStatusChange"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventStatusChange.at"
     )
+    approvals: Mapped[list["PlanApproval"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="PlanApproval.version"
+    )
+    material_changes: Mapped[list["MaterialChange"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="(MaterialChange.at, MaterialChange.id)"
+    )
 
     @property
     def all_related(self) -> list["Event"]:
@@ -197,4 +207,48 @@ class EventStatusChange(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     event: Mapped[Event] = relationship(back_populates="status_changes")
+    actor: Mapped[User] = relationship()
+
+
+class PlanApproval(Base):
+    """Leadership's signature on one version of the plan: who, when, and a fingerprint of
+    exactly what they approved (the event's material fields and the checklist answers at
+    that moment, kept in `content`), so a later change can be told from what was signed."""
+
+    __tablename__ = "plan_approval"
+    __table_args__ = (UniqueConstraint("event_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict] = mapped_column(JSON)
+
+    event: Mapped[Event] = relationship(back_populates="approvals")
+    approved_by: Mapped[User] = relationship()
+
+
+class MaterialChange(Base):
+    """A change to a material field after the plan was approved: what changed (in words,
+    old and new), by whom, and whether it sent the plan back to planning (it does not
+    while the event is in progress; it is flagged instead)."""
+
+    __tablename__ = "event_material_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    approval_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_approval.id", ondelete="SET NULL"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"field": name, "label": ..., "old": words, "new": words}, ...]
+    changes: Mapped[list] = mapped_column(JSON)
+
+    event: Mapped[Event] = relationship(back_populates="material_changes")
+    approval: Mapped[PlanApproval | None] = relationship()
     actor: Mapped[User] = relationship()

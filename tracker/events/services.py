@@ -11,7 +11,7 @@ from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
 from tracker.errors import Forbidden, InvalidTransition, NotFound, ValidationError
-from tracker.events import lifecycle, rules, signals
+from tracker.events import approvals, lifecycle, rules, signals
 from tracker.events.models import (
     Event,
     EventKind,
@@ -167,14 +167,26 @@ def update_event(actor: User, event: Event, data: EventData, now: datetime,
     clean = _clean(data, event_id=event.id)
     before = _snapshot(event)
     _apply(event, clean)
-    changes = audit.diff(before, _snapshot(event), AUDITED_VALUES)
+    after = _snapshot(event)
+    changes = audit.diff(before, after, AUDITED_VALUES)
     if not changes:
         return set()
     event.updated_at = now
     db.session.flush()
     audit.record(actor, "event.update", "event", event.id, changes=changes, now=now)
     signals.event_changed.send(event, actor=actor, now=now, changed=set(changes))
+    approvals.apply_material_change(actor, event, before, after, now)
     return set(changes)
+
+
+def preview_material_changes(actor: User, event: Event, data: EventData
+                             ) -> list[approvals.Change]:
+    """What saving `data` would change in the approved plan, without saving: the edit
+    form asks for confirmation when this is not empty."""
+    require_planner(actor)
+    clean = _clean(data, event_id=event.id)
+    after = asdict(clean)
+    return approvals.pending_changes(event, _snapshot(event), after)
 
 
 def delete_event(actor: User, event: Event, now: datetime) -> None:
@@ -210,7 +222,22 @@ def transition(actor: User, event: Event, target: EventStatus, now: datetime,
     db.session.flush()
     audit.record(actor, "event.status_change", "event", event.id, now=now,
                  changes={"status": {"from": previous.value, "to": target.value}})
+    if target is EventStatus.PLAN_APPROVED:
+        approvals.record_approval(actor, event, _snapshot(event), note, now)
     signals.event_status_changed.send(event, actor=actor, now=now, previous=previous)
+
+
+def cancel_event(actor: User, event: Event, reason: str, now: datetime) -> None:
+    """Cancelling is final, so it says why: the reason goes in the status history and
+    to everyone told of it."""
+    reason = rules.check_text("reason", reason, rules.LONG_TEXT_MAX, required=True)
+    transition(actor, event, EventStatus.CANCELLED, now, note=reason)
+
+
+def approval_state(event: Event) -> bool | None:
+    """Whether the event's content still matches its latest approval (None: never
+    approved)."""
+    return approvals.matches_latest(event, _snapshot(event))
 
 
 def get_event(event_id: int) -> Event:
@@ -302,28 +329,16 @@ def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
 
 def needing_attention(user: User, now: datetime, days: int, limit: int = 50
                       ) -> dict[str, list[Event]]:
-    """What each of the user's roles should look at now, keyed by a heading; at most
-    `limit` events each, soonest first."""
-    horizon = now + timedelta(days=days)
+    """What each of the user's roles should look at now, keyed by a heading that says
+    what it covers; at most `limit` events each, soonest first, whatever their date."""
     sections: dict[str, list[Event]] = {}
-    if user.has_role(Role.PLANNER):
-        stmt = filtered(EventFilter(assigned_to=user.id, until=horizon)).where(
-            Event.status.in_([EventStatus.DRAFT.value, EventStatus.PLANNING.value]),
-            Event.planner_id == user.id)
-        sections["My events still being planned"] = list(db.session.scalars(
-            stmt.limit(limit)))
-        stmt = filtered(EventFilter(until=now)).where(
-            Event.status.in_([EventStatus.IN_PROGRESS.value, EventStatus.CONCLUDED.value]),
-            Event.planner_id == user.id)
-        sections["My past events waiting to be concluded or closed"] = list(
-            db.session.scalars(stmt.limit(limit)))
-    if user.has_role(Role.LIAISON):
-        stmt = filtered(EventFilter(since=now, until=horizon)).where(
-            Event.liaison_id == user.id,
+    if user.has_role(Role.PLANNER, Role.LIAISON):
+        stmt = filtered(EventFilter(assigned_to=user.id)).where(
             Event.status.not_in([EventStatus.CANCELLED.value, EventStatus.CLOSED.value]))
-        sections["Events where I am the organizers' point of contact"] = list(
+        sections["My open events (planner or liaison), all dates, soonest first"] = list(
             db.session.scalars(stmt.limit(limit)))
     if user.has_role(Role.LEADERSHIP):
         stmt = filtered(EventFilter()).where(Event.status == EventStatus.PLANNING.value)
-        sections["Plans awaiting approval"] = _soonest(stmt, now, None, limit)
+        sections["Plans awaiting approval, all dates, soonest first"] = list(
+            db.session.scalars(stmt.limit(limit)))
     return sections

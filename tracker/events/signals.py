@@ -14,3 +14,7 @@ event_changed = _signals.signal("event-changed")
 event_status_changed = _signals.signal("event-status-changed")
 #: sent with the event id as sender, actor=..., now=..., just before a draft is deleted
 event_deleted = _signals.signal("event-deleted")
+#: sent with event=..., actor=..., now=..., change=MaterialChange after a material field of
+#: an approved or running event changed (a plan-approved one is back in planning by then;
+#: its event_status_changed carries material_change=... so it is announced once)
+material_changed = _signals.signal("event-material-changed")

@@ -12,8 +12,8 @@ from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.errors import Forbidden, InvalidTransition, ValidationError
-from tracker.events import lifecycle, services
-from tracker.events.forms import EventFilterForm, EventForm, TransitionForm
+from tracker.events import approvals, lifecycle, services
+from tracker.events.forms import CancelForm, EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.forms import EmptyForm, status_of, submit
@@ -74,6 +74,9 @@ def _detail_context(event: Event, blocked: InvalidTransition | None = None,
                            for r in blocked.reasons]
     panels = [panel for provider in _panel_providers for panel in provider(event)]
     return {"event": event, "targets": targets, "blocked": blocked, "panels": panels,
+            "approval": approvals.latest(event),
+            "matches_approval": services.approval_state(event),
+            "changes_since": approvals.changes_since_approval(event),
             "transition_form": transition_form or TransitionForm(),
             "delete_form": EmptyForm(), "can_edit": current_user.has_role(Role.PLANNER)}
 
@@ -148,19 +151,44 @@ def create():
 def edit(event_id: int):
     event = services.get_event(event_id)
     form = _event_form(event)
-    ok, _ = submit(form, lambda: services.update_event(
-        current_user, event, _data_from(form), utcnow(), version=form.expected_version),
-        current=lambda: _event_form(event, fresh=True))
-    if ok:
-        flash("Changes saved.", "success")
-        return redirect(url_for("events.detail", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event), status_of(form)
+    pending = _changes_to_confirm(form, event)
+    before = event.status
+    if not pending:
+        ok, _ = submit(form, lambda: services.update_event(
+            current_user, event, _data_from(form), utcnow(), version=form.expected_version),
+            current=lambda: _event_form(event, fresh=True))
+        if ok:
+            flash("Changes saved." if event.status == before else "Changes saved. The plan "
+                  "changed after approval: it is back in planning and needs a new approval.",
+                  "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template(
+        "events/form.html", form=form, event=event, pending=pending,
+        reopens=approvals.would_reopen(event), material=approvals.MATERIAL_FIELDS
+    ), status_of(form)
 
 
-@bp.route("/<int:event_id>/delete", methods=["POST"])
+def _changes_to_confirm(form: EventForm, event: Event) -> list[approvals.Change]:
+    """A save that would change an approved or running plan is shown back with the
+    changes listed, and saved only when confirmed (no script needed: the CSP forbids
+    inline script, and this works the same with the keyboard and a screen reader)."""
+    if (not form.is_submitted() or request.form.get("confirm_material") == "1"
+            or not form.validate()):
+        return []
+    try:
+        return services.preview_material_changes(current_user, event, _data_from(form))
+    except ValidationError:
+        return []  # the save that follows puts the message on the form
+
+
+@bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
 @roles_required(Role.PLANNER)
 def delete(event_id: int):
+    """GET asks for confirmation (a page: no script needed, and it works with the
+    keyboard); POST deletes."""
     event = services.get_event(event_id)
+    if request.method == "GET":
+        return render_template("events/confirm_delete.html", event=event, form=EmptyForm())
     if EmptyForm().validate_on_submit():
         try:
             services.delete_event(current_user, event, utcnow())
@@ -182,6 +210,9 @@ def change_status(event_id: int):
         flash("Choose a status change from the event page.", "error")
         return redirect(url_for("events.detail", event_id=event_id))
     target = EventStatus(form.target.data)
+    if target is EventStatus.CANCELLED:
+        # Final: asked on its own page, with the reason.
+        return redirect(url_for("events.cancel", event_id=event_id))
     try:
         services.transition(current_user, event, target, utcnow(), note=form.note.data or "")
         db.session.commit()
@@ -194,3 +225,26 @@ def change_status(event_id: int):
         return render_template("events/detail.html", **context), 409
     flash(f"Status changed to {event.status_label.lower()}.", "success")
     return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.PLANNER, Role.LEADERSHIP)
+def cancel(event_id: int):
+    """Cancel an event after confirmation, with the reason."""
+    event = services.get_event(event_id)
+    form = CancelForm()
+    try:
+        ok, _ = submit(form, lambda: services.cancel_event(
+            current_user, event, form.reason.data, utcnow()))
+    except InvalidTransition as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("events.detail", event_id=event_id))
+    except Forbidden:
+        db.session.rollback()
+        deny()
+    if ok:
+        flash("Event cancelled.", "success")
+        return redirect(url_for("events.detail", event_id=event_id))
+    return render_template("events/cancel.html", event=event, form=form
+                           ), 400 if form.errors else 200

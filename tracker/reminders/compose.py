@@ -14,7 +14,7 @@ from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach.models import OutreachContact
-from tracker.reminders.models import Reminder, ReminderKind
+from tracker.reminders.models import Notice, Reminder, ReminderKind
 from tracker.timezones import format_local
 
 K = ReminderKind
@@ -95,8 +95,17 @@ def _retention_digest(reminder: Reminder) -> Composed | None:
                     lines=lines, link="/retention/")
 
 
+def _notice(reminder: Reminder) -> Composed | None:
+    # Written when it happened: it stays true of that moment, so it is sent as written.
+    notice = db.session.get(Notice, reminder.object_id)
+    if notice is None:
+        return None
+    return Composed(subject=notice.subject, lines=notice.body.split("\n"), link=notice.link)
+
+
 COMPOSERS = {K.EVENT_UPCOMING: _event_upcoming, K.CHECKLIST_DUE: _checklist_due,
-             K.FOLLOW_UP: _follow_up, K.RETENTION_DIGEST: _retention_digest}
+             K.FOLLOW_UP: _follow_up, K.RETENTION_DIGEST: _retention_digest,
+             K.NOTICE: _notice}
 
 
 def compose(reminder: Reminder) -> Composed | None:

@@ -4,6 +4,7 @@ outreach follow-ups. Receivers run inside the change's unit of work."""
 from tracker.checklist import signals as checklist_signals
 from tracker.events import signals as event_signals
 from tracker.outreach import signals as outreach_signals
+from tracker.reminders import notices
 from tracker.reminders.schedule import sync_event
 
 
@@ -26,3 +27,4 @@ def install() -> None:
     event_signals.event_status_changed.connect(_event, weak=False)
     checklist_signals.entry_answered.connect(_answered, weak=False)
     outreach_signals.contact_changed.connect(_contact, weak=False)
+    notices.install()

@@ -16,12 +16,15 @@ class ReminderKind(StrEnum):
     CHECKLIST_DUE = "checklist_due"
     FOLLOW_UP = "follow_up"
     RETENTION_DIGEST = "retention_digest"
+    NOTICE = "notice"
 
     @property
     def label(self) -> str:
         return {"event_upcoming": "Upcoming events", "checklist_due": "Checklist items due",
                 "follow_up": "Outreach follow-ups",
-                "retention_digest": "Weekly retention digest"}[self.value]
+                "retention_digest": "Weekly retention digest",
+                "notice": "News about your events: approvals, changes, red flags, "
+                          "reviews, cancellations"}[self.value]
 
 
 class ReminderState(StrEnum):
@@ -115,3 +118,20 @@ class UserReminderOffsets(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
                                          primary_key=True)
     days: Mapped[list] = mapped_column(JSON)
+
+
+class Notice(Base):
+    """Something that happened which people must hear of (a plan approved or sent back,
+    a red flag opened or decided, an event cancelled). Written once, when it happens, and
+    delivered to each recipient through a NOTICE reminder due at once, by the same
+    dispatcher, channels and settings as every reminder."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
