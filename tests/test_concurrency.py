@@ -147,24 +147,24 @@ def test_stale_checklist_answer_is_a_conflict(app, make_user, make_event):
     planner_a, planner_b = make_user(Role.PLANNER), make_user(Role.PLANNER)
     event = make_event(actor=planner_a)
     a, b = signed_in(app, planner_a), signed_in(app, planner_b)
-    url = f"/events/{event.id}/checklist/pre_event/1"
+    url = f"/events/{event.id}/checklist/pre_event/2"
     form_a, form_b = main_form(a.get(url)), main_form(b.get(url))
-    form_a.update(value=["Permit application"])
+    form_a.update(value=["yes"])
     assert a.post(url, data=form_a).status_code == 302
-    form_b.update(value=["Public announcement"])
+    form_b.update(value=["no"])
     response = b.post(url, data=form_b)
 
     assert response.status_code == 409
     entry = next(e for e in checklist.get_for_event(event.id).entries
-                 if e.item.key == "pre.source")
+                 if e.item.key == "pre.protected_activity")
     db.session.refresh(entry)
-    assert (entry.value, len(entry.history)) == ("Permit application", 1)
-    assert table(response)[0][1:] == ("Public announcement", "Permit application")
+    assert (entry.value, len(entry.history)) == ("yes", 1)
+    assert table(response)[0][1:] == ("No", "Yes")
     again = main_form(response)
-    assert again["value"] == ["Public announcement"]  # what B chose, ready to re-apply
+    assert again["value"] == ["no"]  # what B chose, ready to re-apply
     assert b.post(url, data=again).status_code == 302
     db.session.refresh(entry)
-    assert (entry.value, len(entry.history)) == ("Public announcement", 2)
+    assert (entry.value, len(entry.history)) == ("no", 2)
 
 
 def test_stale_outreach_edit_by_two_liaison_officers(app, make_user, make_event):
@@ -225,12 +225,12 @@ def test_services_refuse_answers_contacts_and_items_from_another_version(
                                make_user(Role.ADMIN))
     event = make_event(actor=planner)
     entry = next(e for e in checklist.get_for_event(event.id).entries
-                 if e.item.key == "pre.source")
-    assert checklist.answer(planner, entry, "Permit application", "", NOW, version=1)
+                 if e.item.key == "pre.protected_activity")
+    assert checklist.answer(planner, entry, "yes", "", NOW, version=1)
     db.session.commit()
     assert entry.version == 2
     with pytest.raises(Conflict):
-        checklist.answer(planner, entry, "Public announcement", "", NOW, version=1)
+        checklist.answer(planner, entry, "no", "", NOW, version=1)
     db.session.rollback()
 
     contact = outreach.create_contact(liaison, event, outreach.ContactData(
@@ -247,4 +247,4 @@ def test_services_refuse_answers_contacts_and_items_from_another_version(
         catalog.save_item(admin, spec.key, spec, NOW, "Edit", version=template.version + 1)
     db.session.rollback()
     assert (db.session.get(OutreachContact, contact.id).method, entry.value) == (
-        "phone", "Permit application")
+        "phone", "yes")

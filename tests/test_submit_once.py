@@ -71,7 +71,7 @@ def test_review_decision_posted_three_times_is_decided_once(client, login_as, ma
     planner = make_user(Role.PLANNER)
     event = make_event(actor=planner)
     entry = next(e for e in checklist.get_for_event(event.id).entries
-                 if e.item.key == "pre.undercover")
+                 if e.item.key == "pre.info_gathering_scope")
     checklist.answer(planner, entry, "yes", "A documented predicate and written approval.",
                      NOW)
     db.session.commit()

@@ -142,6 +142,22 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "id": (K, "answer history"), "entry_id": (K, "entry"), "value": (R, "answer"),
         "justification": (R, "justification"), "responder_id": (S, "who answered"),
         "answered_at": (R, "when"),
+        "from_record": (R, "taken from the event record rather than typed"),
+    },
+    "plan_approval": {
+        "id": (K, "approval"), "event_id": (K, "event approved"),
+        "version": (R, "approval number of the event"), "approved_by_id": (S, "who approved"),
+        "approved_at": (R, "when"), "note": (R, "approver's note"),
+        "fingerprint": (R, "SHA-256 of the approved content"),
+        "content": (R, "the approved material fields and checklist answers, as fingerprinted "
+                       "(the event's own record, no personal details)"),
+    },
+    "event_material_change": {
+        "id": (K, "change"), "event_id": (K, "event"), "approval_id": (K, "approval changed"),
+        "actor_id": (S, "who changed it"), "at": (R, "when"),
+        "status": (R, "event status at the change"),
+        "reopened": (R, "whether it sent the plan back to planning"),
+        "changes": (R, "each material field's old and new value in words"),
     },
     "red_flag_review": {
         "id": (K, "review"), "entry_id": (K, "entry"), "answer_id": (K, "answer reviewed"),
@@ -214,6 +230,11 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "last_error": (R, "delivery error for administrators"),
         "channels_used": (R, "email and/or in-app"), "sent_at": (R, "when delivered"),
         "created_at": (R, "when scheduled"),
+    },
+    "notice": {
+        "id": (K, "notice"), "event_id": (K, "event it concerns"),
+        "subject": (R, "what happened, in words"), "body": (R, "the notice text"),
+        "link": (R, "the page it concerns"), "created_at": (R, "when"),
     },
     "inbox_message": {
         "id": (K, "message"), "recipient_id": (S, "staff recipient"),

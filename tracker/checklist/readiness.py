@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from tracker.accounts.models import User
 from tracker.checklist.models import (
@@ -88,7 +89,11 @@ def due_for(user: User, now: datetime, days: int, limit: int = 100
     for stmt in (base.where(ChecklistEntry.due_at < now),
                  base.where(ChecklistEntry.due_at >= now,
                             ChecklistEntry.due_at <= now + timedelta(days=days))):
-        shown = list(db.session.scalars(stmt.order_by(
+        # The joined checklist, event and item come with each row: the page groups the
+        # entries by event and names their items without a query per group.
+        shown = list(db.session.scalars(stmt.options(
+            contains_eager(ChecklistEntry.checklist).contains_eager(EventChecklist.event),
+            contains_eager(ChecklistEntry.item)).order_by(
             ChecklistEntry.due_at, ChecklistEntry.id).limit(limit)))
         total = len(shown) if len(shown) < limit else db.session.scalar(
             stmt.with_only_columns(func.count(ChecklistEntry.id)))
