@@ -28,6 +28,7 @@ from tracker.calendar import feeds
 from tracker.checklist import catalog, reviews
 from tracker.checklist import services as checklist
 from tracker.db import utcnow
+from tracker.events import approvals
 from tracker.events import services as events
 from tracker.events.models import EventStatus
 from tracker.extensions import db
@@ -79,6 +80,12 @@ NOT_TYPED = {
     "red_flag_review": {"status"},
     # A generated token and the app's own URL, never typed.
     "form_submission": {"token", "location"},
+    # System text: a process name, an error from the database, a hash, an enumeration.
+    "scheduler_leader": {"node"},
+    "storage_scrub": {"problem"},
+    "notice": {"link"},
+    "plan_approval": {"fingerprint"},
+    "event_material_change": {"status"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
@@ -102,6 +109,8 @@ def _hostile_records(now, starts_at):
         logistics_notes=payload(), planner_id=user.id, liaison_id=user.id), now)
     events.transition(user, event, EventStatus.PLANNING, now, note=payload())
     _hostile_answers(user, event, now)
+    # An approval's note, as leadership types it (shown on the event page and summary).
+    approvals.record_approval(user, event, events._snapshot(event), payload(), now)
     contact = outreach.create_contact(user, event, outreach.ContactData(
         contacted_at=now - timedelta(days=1), method="phone", purpose="route",
         organization=payload(200), summary=payload(), outcome=payload(),
