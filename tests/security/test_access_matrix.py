@@ -71,6 +71,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("events.cancel", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("events.change_status", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("audit.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
+    ("audit.export_csv", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
     ("accounts.user_list", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_create", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_create", "POST"): signed_in(302, Role.ADMIN),
@@ -134,7 +135,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",
           "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
-                "calendar.download", "calendar.feed_fetch"]
+                "calendar.download", "calendar.feed_fetch", "audit.export"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
