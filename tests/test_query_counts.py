@@ -14,7 +14,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 
 ALL_ROLES = (Role.PLANNER, Role.LIAISON, Role.LEADERSHIP, Role.PRIVACY_OFFICER, Role.ADMIN)
-PAGES = ["/", "/events/", "/events/?page=2", "/events/?kind=rally&mine=1"]
+PAGES = ["/", "/events/", "/events/?page=2", "/events/?kind=rally&mine=1", "/audit/"]
 
 
 def statements(client, url: str) -> list[str]:

@@ -1,5 +1,7 @@
 """The privacy officer reads the audit trail of a planner's changes in a real browser."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -11,9 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 def _rows_for(page: Page, event_id: str):
-    """Audit rows about one event (the Object cell reads exactly "event <id>")."""
-    return page.get_by_role("row").filter(
-        has=page.get_by_role("cell", name=f"event {event_id}", exact=True))
+    """Audit rows about one event (the About cell links to the event's page)."""
+    return page.locator("tbody tr").filter(
+        has=page.locator(f'td:nth-child(4) a[href="/events/{event_id}"]'))
 
 
 def test_privacy_officer_sees_create_and_update_and_filters_by_action(signed_in):
@@ -36,13 +38,42 @@ def test_privacy_officer_sees_create_and_update_and_filters_by_action(signed_in)
     rows = _rows_for(page, event_id)
     # Newest first: the update, then the checklist created with the event, then the create.
     expect(rows).to_have_count(3)
-    expect(rows.nth(0)).to_contain_text("event.update")
-    expect(rows.nth(1)).to_contain_text("checklist.create")
-    expect(rows.nth(2)).to_contain_text("event.create")
+    expect(rows.nth(0).locator("td").nth(2)).to_have_text("Edited an event")
+    expect(rows.nth(1).locator("td").nth(2)).to_have_text("Created the event's checklist")
+    expect(rows.nth(2).locator("td").nth(2)).to_have_text("Recorded an event")
     expect(rows.nth(0)).to_contain_text("Pat Planner")
-    # Free text is named as changed, never copied into the trail.
-    expect(rows.nth(0)).to_contain_text("title changed")
-    expect(page.locator("main")).not_to_contain_text(secret_title)
+    expect(rows.nth(0).locator("td").first).to_contain_text(re.compile(r"\d:\d\d:\d\d C[SD]T"))
+    # Free text is named as changed, never copied into the trail's changes.
+    changes = rows.nth(0).locator("td").nth(5)
+    expect(changes).to_contain_text("Title: changed")
+    expect(changes).not_to_contain_text(secret_title)
+    # The stored values are a click (or Enter) away.
+    details = rows.nth(0).get_by_text("Record details")
+    details.focus()
+    page.keyboard.press("Enter")
+    expect(rows.nth(0).locator("details dl")).to_be_visible()
+    expect(rows.nth(0).locator("details")).to_contain_text("event.update")
+    axe_check(page)
+
+    # Filtered to the event by its number, and exported.
+    page.get_by_label("Event number").fill(event_id)
+    page.get_by_role("button", name="Filter").click()
+    expect(_rows_for(page, event_id)).to_have_count(3)
+    # Beside the event's own rows, only its checklist answers (taken from the record).
+    others = set(page.locator("tbody tr td:nth-child(3)").all_inner_texts()) - {
+        "Edited an event", "Created the event's checklist", "Recorded an event"}
+    assert others <= {"Answered a checklist item"}, others
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export these records as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        exported = file.read()
+    [header, *lines] = list(csv.reader(io.StringIO(exported)))
+    update = next(line for line in lines if line[header.index("Action code")] == "event.update")
+    assert update[header.index("Action")] == "Edited an event"
+    # The object is named by the event's current title; the change itself copies no text.
+    assert secret_title not in update[header.index("Changes")]
+    assert secret_title not in update[header.index("Changes (raw)")]
+    page.goto(page.url.split("?")[0])
 
     page.get_by_label("Action", exact=True).select_option("event.update")
     page.get_by_role("button", name="Filter").click()
@@ -51,5 +82,5 @@ def test_privacy_officer_sees_create_and_update_and_filters_by_action(signed_in)
     expect(_rows_for(page, event_id)).to_have_count(1)
     # Every listed row is an update: the action column holds nothing else.
     actions = page.locator("tbody tr td:nth-child(3)").all_inner_texts()
-    assert actions and set(actions) == {"event.update"}, actions
+    assert actions and set(actions) == {"Edited an event"}, actions
     axe_check(page)

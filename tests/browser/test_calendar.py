@@ -91,7 +91,14 @@ def test_leadership_subscribes_and_revokes_a_feed_link(signed_in, new_context, l
     assert match.group(1) not in page.content()
     axe_check(page)
 
-    row.get_by_role("button", name=f"Revoke {name}").click()
+    row.get_by_role("link", name=f"Revoke {name}").click()
+    # Asked first, on a page of its own: the link still works until confirmed.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Revoke the feed \u201c{name}\u201d?")
+    axe_check(page)
+    assert calendar.request.get(feed_url).status == 200
+    page.get_by_role("button", name="Revoke this feed").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status").first).to_contain_text(
         f"Feed \u201c{name}\u201d revoked: its link no longer works.")
     expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("Revoked")

@@ -71,6 +71,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("events.cancel", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("events.change_status", "POST"): signed_in(302, Role.PLANNER, Role.LEADERSHIP),
     ("audit.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
+    ("audit.export_csv", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.ADMIN),
     ("accounts.user_list", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_create", "GET"): signed_in(200, Role.ADMIN),
     ("accounts.user_create", "POST"): signed_in(302, Role.ADMIN),
@@ -91,6 +92,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("checklist_admin.publish_shipped", "POST"): signed_in(302, Role.ADMIN),
     ("checklist_admin.edit_item", "GET"): signed_in(200, Role.ADMIN),
     ("checklist_admin.edit_item", "POST"): signed_in(302, Role.ADMIN),
+    ("checklist_admin.delete_item", "GET"): signed_in(200, Role.ADMIN),
     ("checklist_admin.delete_item", "POST"): signed_in(302, Role.ADMIN),
     # Everyone sees an event's outreach counts; personal details and the CSV only the
     # liaison officers, the event's planner (not this test's planner) and privacy officers.
@@ -116,6 +118,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The sample feed belongs to this test's owner (a planner): other users get a 404,
     # admins may revoke any feed; only the owner may regenerate.
     ("calendar.feed_regenerate", "POST"): {**signed_in(404), ANON: 302},
+    ("calendar.feed_revoke", "GET"): {**signed_in(404), ANON: 302, Role.ADMIN.value: 200},
     ("calendar.feed_revoke", "POST"): {**signed_in(404), ANON: 302, Role.ADMIN.value: 302},
     ("reminders.inbox", "GET"): signed_in(200),
     ("reminders.mark_all_read", "POST"): signed_in(302),
@@ -134,7 +137,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",
           "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
-                "calendar.download", "calendar.feed_fetch"]
+                "calendar.download", "calendar.feed_fetch", "audit.export"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]

@@ -194,6 +194,13 @@ def user_create():
 def user_edit(user_id: int):
     user = services.get_user(user_id)
     form = UserEditForm(obj=user, roles=sorted(user.roles))
+    # Unticking "Account active" ends the person's sessions at once: asked on a page of
+    # its own first, which posts the same values back with the confirmation. (Your own
+    # account is refused by the service, with its message, without asking.)
+    if (form.is_submitted() and user.active and not form.active.data
+            and user.id != current_user.id
+            and request.form.get("confirm_deactivate") != "yes" and form.validate()):
+        return render_template("admin/confirm_deactivate.html", form=form, user=user)
     ok, _ = submit(form, lambda: services.update_user(
         current_user, user, display_name=form.display_name.data, roles=form.roles.data,
         active=form.active.data, now=utcnow()))

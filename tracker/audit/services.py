@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select
 
 from tracker.audit.context import current_origin
 from tracker.audit.models import AuditRecord
@@ -89,6 +89,32 @@ class AuditFilter:
     outcome: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    event_id: int | None = None
+
+
+def _as_text(ids: Select) -> Select:
+    return select(cast(ids.subquery().c[0], String))
+
+
+def _about_event(event_id: int):
+    """Records about one event: the event itself, its checklist answers and red-flag
+    reviews, and its outreach contacts (object ids are stored as text)."""
+    # Imported here: these areas import the audit services themselves.
+    from tracker.checklist.models import ChecklistEntry, EventChecklist, RedFlagReview
+    from tracker.outreach.models import OutreachContact
+    entries = (select(ChecklistEntry.id).join(EventChecklist)
+               .where(EventChecklist.event_id == event_id))
+    return or_(
+        and_(AuditRecord.object_type == "event", AuditRecord.object_id == str(event_id)),
+        and_(AuditRecord.object_type == "checklist_entry",
+             AuditRecord.object_id.in_(_as_text(entries))),
+        and_(AuditRecord.object_type == "red_flag_review",
+             AuditRecord.object_id.in_(_as_text(select(RedFlagReview.id).where(
+                 RedFlagReview.entry_id.in_(entries))))),
+        and_(AuditRecord.object_type == "outreach_contact",
+             AuditRecord.object_id.in_(_as_text(select(OutreachContact.id).where(
+                 OutreachContact.event_id == event_id)))),
+    )
 
 
 def query(filters: AuditFilter) -> Select:
@@ -103,6 +129,8 @@ def query(filters: AuditFilter) -> Select:
         stmt = stmt.where(AuditRecord.object_id == filters.object_id)
     if filters.outcome:
         stmt = stmt.where(AuditRecord.outcome == filters.outcome)
+    if filters.event_id is not None:
+        stmt = stmt.where(_about_event(filters.event_id))
     if filters.since:
         stmt = stmt.where(AuditRecord.at >= filters.since)
     if filters.until:

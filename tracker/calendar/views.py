@@ -186,9 +186,16 @@ def feed_regenerate(feed_id: int):
     return redirect(url_for("calendar.feed_list"))
 
 
-@bp.route("/calendar/feeds/<int:feed_id>/revoke", methods=["POST"])
+@bp.route("/calendar/feeds/<int:feed_id>/revoke", methods=["GET", "POST"])
 def feed_revoke(feed_id: int):
+    """GET asks for confirmation on a page (a revoked link never works again); POST
+    revokes."""
     feed = feeds.get_manageable(current_user, feed_id)
+    if request.method == "GET":
+        if feed.revoked_at is not None:
+            flash(f"Feed \u201c{feed.name}\u201d is already revoked.", "info")
+            return redirect(url_for("calendar.feed_list"))
+        return render_template("calendar/confirm_revoke.html", feed=feed, form=EmptyForm())
     press(lambda: feeds.revoke(current_user, feed, utcnow()),
           f"Feed \u201c{feed.name}\u201d revoked: its link no longer works.")
     return redirect(url_for("calendar.feed_list"))

@@ -1,6 +1,6 @@
 """Administrators edit the checklist template; every save publishes a new version."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.accounts.access import roles_required
@@ -19,7 +19,7 @@ bp = Blueprint("checklist_admin", __name__, url_prefix="/admin/checklist")
 @roles_required(Role.ADMIN)
 def index():
     return render_template("checklist/admin_index.html", template=catalog.current_template(),
-                           versions=catalog.list_versions(), delete_form=EmptyForm())
+                           versions=catalog.list_versions())
 
 
 @bp.route("/publish-shipped", methods=["POST"])
@@ -92,10 +92,15 @@ def _item_form(item, fresh: bool = False) -> ItemForm:
     return form
 
 
-@bp.route("/items/<key>/delete", methods=["POST"])
+@bp.route("/items/<key>/delete", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def delete_item(key: str):
-    _item_or_404(key)
+    """GET asks for confirmation on a page (removing publishes a new template version);
+    POST removes."""
+    item = _item_or_404(key)
+    if request.method == "GET":
+        return render_template("checklist/confirm_remove_item.html", item=item,
+                               template=catalog.current_template(), form=EmptyForm())
     if EmptyForm().validate_on_submit():
         template = catalog.remove_item(current_user, key, utcnow(),
                                        f"Removed item {key}")

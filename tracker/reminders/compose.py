@@ -62,7 +62,9 @@ def _checklist_due(reminder: Reminder) -> Composed | None:
         return None
     return Composed(
         subject=f"Checklist item due: {event.title}",
-        lines=[f"Due {format_local(entry.due_at)}: {entry.item.prompt}",
+        # An item can lose its due date after the reminder was made: say so in words.
+        lines=[f"Due {format_local(entry.due_at) or '(no due date set)'}: "
+               f"{entry.item.prompt}",
                f"Event: {event.title}, {format_local(event.starts_at)}."],
         link=f"/events/{event.id}/checklist", attachment=_ics(event))
 
