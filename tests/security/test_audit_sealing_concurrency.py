@@ -90,8 +90,9 @@ def _seal_concurrently(app, settings_list, rounds: int, stop: threading.Event,
 
 
 def _write(app, count: int, failures: list, label: str,
-           until: threading.Event | None = None) -> threading.Thread:
-    """A writer of `count` records, or fewer if `until` is set first."""
+           until: threading.Event | None = None, pause: float = 0) -> threading.Thread:
+    """A writer of `count` records, or fewer if `until` is set first; `pause` seconds
+    between commits keep it writing while the checks run, however fast it could go."""
     def writer():
         with app.app_context():
             try:
@@ -100,6 +101,8 @@ def _write(app, count: int, failures: list, label: str,
                     audit.record(None, "test.write", "test", f"{label}-{n}")
                     db.session.commit()
                     n += 1
+                    if pause and until is not None:
+                        until.wait(pause)
             except Exception as error:
                 failures.append(repr(error))
             finally:
@@ -146,7 +149,8 @@ def test_verify_fifty_times_while_four_threads_write(app, settings):
     stop = threading.Event()
     # Enough records that the writers are still at work for most of the 50 checks (on
     # the slower machine), few enough that the trail stays small.
-    writers = [_write(app, 400, failures, str(n), until=stop) for n in range(4)]
+    writers = [_write(app, 400, failures, str(n), until=stop, pause=0.01)
+               for n in range(4)]
     [sealer] = _seal_concurrently(app, [settings], 1_000_000, stop, failures)
     for thread in [*writers, sealer]:
         thread.start()

@@ -121,10 +121,19 @@ def current_template() -> ChecklistTemplate | None:
 def ensure_template(now: datetime) -> ChecklistTemplate:
     """The latest version, publishing version 1 from the shipped data file if none."""
     template = current_template()
-    if template is None:
-        note, specs = load_seed()
-        template = publish(None, specs, note or "Shipped guidance checklist", now)
-    return template
+    if template is not None:
+        return template
+    note, specs = load_seed()
+    try:
+        with db.session.begin_nested():
+            return publish(None, specs, note or "Shipped guidance checklist", now)
+    except Conflict:
+        # Two first events at the same moment: the other request published version 1
+        # (its commit is what the unique key waited for), so this one uses it.
+        template = current_template()
+        if template is None:
+            raise
+        return template
 
 
 def publish(actor: User | None, specs: list[ItemSpec], note: str,
