@@ -301,8 +301,8 @@ def test_admin_publishes_a_new_prompt_for_new_events_only(signed_in):
 
     # An optional post-event item no other browser test answers or names.
     item = admin.get_by_role("row").filter(has=admin.locator("code", has_text="post.key_lesson"))
-    old_prompt = item.get_by_role("link").inner_text()
-    item.get_by_role("link").click()
+    old_prompt = item.locator("a[href$=\"/items/post.key_lesson\"]").inner_text()
+    item.locator("a[href$=\"/items/post.key_lesson\"]").click()
     expect(_h1(admin)).to_have_text("Edit checklist item")
     expect(admin.get_by_label("Prompt", exact=True)).to_have_value(old_prompt)
     # A short-text item with no red flags: both list boxes must come back empty.
@@ -317,7 +317,7 @@ def test_admin_publishes_a_new_prompt_for_new_events_only(signed_in):
     expect(_h1(admin)).to_have_text("Checklist template")
     expect(admin.get_by_role("status")).to_have_text(
         f"Published checklist version {version + 1}.")
-    expect(item.get_by_role("link")).to_have_text(new_prompt)
+    expect(item.locator("a[href$=\"/items/post.key_lesson\"]")).to_have_text(new_prompt)
     expect(admin.locator("main")).to_contain_text("Plainer prompt for the key lesson")
     axe_check(admin)
 
