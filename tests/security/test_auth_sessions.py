@@ -104,8 +104,11 @@ def test_deactivation_ends_sessions(app, client, make_user):
     copied = cookie(client)
     admin_client = app.test_client()
     login(admin_client, make_user(Role.ADMIN))
+    form = {"display_name": user.display_name, "roles": ["planner"]}
+    asked = admin_client.post(f"/admin/users/{user.id}", data=form)
+    assert asked.status_code == 200 and live_sessions(user) != []  # asked first
     response = admin_client.post(f"/admin/users/{user.id}",
-                                 data={"display_name": user.display_name, "roles": ["planner"]})
+                                 data={**form, "confirm_deactivate": "yes"})
     assert response.status_code == 302
     assert live_sessions(user) == []
     assert not signed_in(client)
