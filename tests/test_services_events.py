@@ -9,7 +9,7 @@ from tests.conftest import NOW
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.errors import Forbidden, InvalidTransition, ValidationError
-from tracker.events import lifecycle, services, signals
+from tracker.events import lifecycle, registry, services, signals
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 
@@ -201,13 +201,13 @@ def test_registered_gate_blocks_transition(make_user, make_event):
     def gate(ev, target):
         return [lifecycle.Unmet("Answer the checklist.")] if target is S.PLANNING else []
 
-    lifecycle.register_gate(gate)
+    registry.register_gate(gate)
     try:
         with pytest.raises(InvalidTransition) as err:
             services.transition(planner, event, S.PLANNING, NOW)
         assert err.value.reasons[0].message == "Answer the checklist."
     finally:
-        lifecycle._gates.remove(gate)
+        registry.unregister_gate(gate)
 
 
 def test_upcoming_and_attention(make_user, make_event):

@@ -1,5 +1,6 @@
 """What the calendar adds to the event page: the .ics download."""
 
+from tracker.events import registry
 from tracker.events.models import Event
 
 
@@ -8,6 +9,5 @@ def event_panels(event: Event) -> list[tuple[str, str, dict]]:
 
 
 def install() -> None:
-    from tracker.events.views import register_detail_panel
 
-    register_detail_panel(event_panels)
+    registry.register_detail_panel(event_panels)

@@ -5,7 +5,7 @@ from flask import Flask
 
 from tracker.checklist import services, stages
 from tracker.checklist.models import Stage
-from tracker.events import approvals, lifecycle, signals
+from tracker.events import approvals, lifecycle, registry, signals
 from tracker.events.models import Event, EventStatus
 
 # The stage whose required items must be answered before each transition.
@@ -71,10 +71,9 @@ def approved_answers(event: Event) -> list[dict]:
 
 def install(app: Flask) -> None:
     from tracker.checklist.panels import event_panels
-    from tracker.events.views import register_detail_panel
 
-    register_detail_panel(event_panels)
-    lifecycle.register_gate(checklist_gate)
+    registry.register_detail_panel(event_panels)
+    registry.register_gate(checklist_gate)
     approvals.register_content("checklist_answers", approved_answers)
     signals.event_created.connect(_on_created, weak=False)
     signals.event_changed.connect(_on_changed, weak=False)

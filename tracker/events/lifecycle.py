@@ -1,12 +1,13 @@
 """The event lifecycle: which status changes exist, who may make them, and what must be
 true first. Every transition goes through allowed_transitions()/unmet() here, so later
-areas (the checklist) add their conditions with register_gate() instead of editing views.
+areas (the checklist) add their conditions through events/registry.py instead of editing
+views.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracker.accounts.roles import Role
+from tracker.events import registry
 from tracker.events.models import Event, EventStatus
 
 S = EventStatus
@@ -62,15 +63,6 @@ class Unmet:
     values: tuple[tuple[str, object], ...] = ()
 
 
-Gate = Callable[[Event, EventStatus], list[Unmet]]
-_gates: list[Gate] = []
-
-
-def register_gate(gate: Gate) -> None:
-    if gate not in _gates:
-        _gates.append(gate)
-
-
 def _assignment_gate(event: Event, target: EventStatus) -> list[Unmet]:
     """A plan is approved only with a planner and a liaison (the organizers' point of
     contact) named."""
@@ -86,7 +78,7 @@ def _assignment_gate(event: Event, target: EventStatus) -> list[Unmet]:
     return missing
 
 
-register_gate(_assignment_gate)
+registry.register_gate(_assignment_gate)
 
 
 def can_transition(event: Event, target: EventStatus) -> bool:
@@ -104,4 +96,4 @@ def allowed_targets(event: Event) -> list[EventStatus]:
 
 
 def unmet(event: Event, target: EventStatus) -> list[Unmet]:
-    return [item for gate in _gates for item in gate(event, target)]
+    return registry.gate_results(event, target)

@@ -1,6 +1,5 @@
 """Event pages: list, detail, create, edit, delete a draft, change status."""
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.errors import Forbidden, InvalidTransition, ValidationError
-from tracker.events import approvals, lifecycle, services
+from tracker.events import approvals, lifecycle, registry, services
 from tracker.events.forms import CancelForm, EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
@@ -23,16 +22,6 @@ from tracker.timezones import agency_zone, from_local, local_day_range, to_local
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-# Higher areas (the checklist) add panels to the event page without events importing
-# them: a provider takes the event and returns [(slot, template name, context), ...],
-# where slot is "top" (above everything) or "side".
-PanelProvider = Callable[[Event], list[tuple[str, str, dict]]]
-_panel_providers: list[PanelProvider] = []
-
-
-def register_detail_panel(provider: PanelProvider) -> None:
-    if provider not in _panel_providers:
-        _panel_providers.append(provider)
 STATUS_VALUES = {s.value for s in EventStatus}
 
 
@@ -72,7 +61,7 @@ def _detail_context(event: Event, blocked: InvalidTransition | None = None,
     if blocked is not None:
         blocked.reasons = [r if _may_open(r.endpoint) else replace(r, endpoint=None)
                            for r in blocked.reasons]
-    panels = [panel for provider in _panel_providers for panel in provider(event)]
+    panels = registry.detail_panels(event)
     return {"event": event, "targets": targets, "blocked": blocked, "panels": panels,
             "approval": approvals.latest(event),
             "matches_approval": services.approval_state(event),

@@ -1,5 +1,6 @@
 """What outreach adds to the event page: the number of contacts and a link to the log."""
 
+from tracker.events import registry
 from tracker.events.models import Event
 from tracker.outreach import services
 
@@ -13,6 +14,5 @@ def event_panels(event: Event) -> list[tuple[str, str, dict]]:
 
 
 def install() -> None:
-    from tracker.events.views import register_detail_panel
 
-    register_detail_panel(event_panels)
+    registry.register_detail_panel(event_panels)

@@ -3,6 +3,7 @@
 from flask import Flask, has_request_context
 from flask_login import current_user
 
+from tracker.events import registry
 from tracker.events.models import Event
 from tracker.reminders import services
 
@@ -13,9 +14,8 @@ def event_panels(event: Event) -> list[tuple[str, str, dict]]:
 
 
 def install(app: Flask) -> None:
-    from tracker.events.views import register_detail_panel
 
-    register_detail_panel(event_panels)
+    registry.register_detail_panel(event_panels)
 
     @app.context_processor
     def _unread():
