@@ -5,7 +5,7 @@ does, then started again). Reports reminders lost and duplicated and answers 500
 The users sign in through the forms and loop with think time: dashboard, event list,
 an event, the inbox, and for planners an event edit and a new event through the forms
 (CSRF on). Reminders are rows inserted ahead, due evenly over the run, for future events
-and the bench users; mail goes to aiosmtpd (tests/smtp.py) with a small delay per message.
+and the bench users; mail goes to aiosmtpd (tests/support/smtp.py) with a small delay per message.
 
 BENCH_SOAK_SECONDS (600) and BENCH_SOAK_RESTART_SECONDS (120) shorten it for a try."""
 

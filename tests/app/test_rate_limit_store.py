@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import fresh_database
-from tests.smtp import free_port
+from tests.support.smtp import free_port
 from tracker import PROJECT_ROOT
 
 LIMIT = 6
