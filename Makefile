@@ -46,8 +46,11 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit --quiet --recursive tracker --severity-level medium
 
+# The suite runs on every core (pytest-xdist): TEST_WORKERS=1 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: install-test chromium lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The same suite on PostgreSQL: the tests start a throwaway cluster with Debian's server
 # binaries (installed here if missing), or use TRACKER_TEST_DATABASE_URL when it is set.
@@ -61,7 +64,7 @@ postgres-server:
 	    postgresql; }
 
 test-postgres: install-postgres chromium postgres-server
-	$(VENV)/bin/pytest --db=postgresql
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --db=postgresql
 
 # The benchmarks (bench/README.md): gunicorn and psycopg from the bench extra, wrk (load)
 # and the PostgreSQL server (throwaway clusters) from Debian.
