@@ -9,16 +9,24 @@ PORT ?= 5000
 .PHONY: run test install install-test chromium lint test-postgres install-postgres \
 	postgres-server bench
 
+# A step's own output goes to a log beside it and is shown only when the step fails, so
+# `make run` prints a line per step.
+QUIETLY = sh -c 'log=$$(mktemp); "$$@" >"$$log" 2>&1 || { cat "$$log"; rm -f "$$log"; exit 1; }; rm -f "$$log"' quietly
+PIP := $(PY) -m pip --disable-pip-version-check
+
 $(VENV)/bin/python:
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "Creating the virtual environment in $(VENV)"
+	@python3 -m venv $(VENV)
+	@$(QUIETLY) $(PIP) install --quiet --upgrade pip
 
 install: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@echo "Installing the tracker's Python packages"
+	@$(QUIETLY) $(PIP) install --quiet -e .
 
 # npm brings Mozilla's ical.js (Thunderbird's parser): the tests read the feeds with it.
 install-test: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test,redis]'
+	@echo "Installing the test tools"
+	@$(QUIETLY) $(PIP) install --quiet -e '.[test,redis]'
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
 	else npm install --no-audit --no-fund; fi
 
@@ -34,10 +42,14 @@ chromium:
 # The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	@echo "Bringing the database up to date"
+	@$(QUIETLY) $(FLASK) db upgrade
+	@echo "Adding the demo accounts and events"
+	@$(FLASK) seed-demo
 	@echo "Mail is written to instance/mail/ (set TRACKER_MAIL_SERVER to use SMTP)."
-	TRACKER_PUBLIC_BASE_URL=$${TRACKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	@echo "Starting the tracker on http://$(HOST):$(PORT)/ and its scheduler"
+	@TRACKER_DEMO_MODE=true \
+	  TRACKER_PUBLIC_BASE_URL=$${TRACKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	  sh -c '$(FLASK) scheduler & pid=$$!; trap "kill $$pid" EXIT INT TERM; \
 	         $(FLASK) run --host $(HOST) --port $(PORT)' 
 
