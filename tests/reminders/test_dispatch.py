@@ -11,6 +11,7 @@ from datetime import UTC, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -29,6 +30,10 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.reminders import dispatch, mail, services
 from tracker.reminders.models import InboxMessage, Reminder, ReminderState
+from tracker.reminders.schedule import ScheduleSettings
+
+# The defaults of tracker/config.py, which the tests' app keeps.
+SETTINGS = ScheduleSettings(zone=ZoneInfo("America/Chicago"), event_offsets_days=(7, 1))
 
 SENT, PENDING, CANCELLED = (ReminderState.SENT.value, ReminderState.PENDING.value,
                             ReminderState.CANCELLED.value)
@@ -148,7 +153,7 @@ def test_delivered_once_with_text_html_and_calendar(app, event, planner, liaison
     ("in_app", 0, 1, SENT), ("email", 1, 0, SENT), ("off", 0, 0, CANCELLED)])
 def test_each_users_channel_is_respected(event, planner, liaison, smtp_server, channel,
                                          mails, inbox, state):
-    services.save_preferences(planner, {"event_upcoming": channel}, None, NOW)
+    services.save_preferences(planner, {"event_upcoming": channel}, None, NOW, SETTINGS)
     db.session.commit()
     cycle(T)
     row = due_at_t(event, planner)

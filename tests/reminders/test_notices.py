@@ -1,6 +1,7 @@
 """People hear what concerns them: one notice per person, delivered like reminders."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,10 @@ from tracker.extensions import db
 from tracker.reminders import dispatch, mail
 from tracker.reminders import services as reminders
 from tracker.reminders.models import Channel, InboxMessage, Notice, Reminder
+from tracker.reminders.schedule import ScheduleSettings
+
+# The defaults of tracker/config.py, which the tests' app keeps.
+SETTINGS = ScheduleSettings(zone=ZoneInfo("America/Chicago"), event_offsets_days=(7, 1))
 
 S = EventStatus
 JUSTIFICATION = "A partner agency reported a specific threat; Lt. Example authorised it."
@@ -102,10 +107,10 @@ def test_approval_send_back_and_cancel_are_announced(people, event):
 
 
 def test_notices_follow_each_users_channel(people, event, smtp_server):
-    reminders.save_preferences(people["liaison"], {"notice": Channel.IN_APP.value}, None,
-                               NOW)
-    reminders.save_preferences(people["leader"], {"notice": Channel.EMAIL.value}, None, NOW)
-    reminders.save_preferences(people["leader2"], {"notice": Channel.OFF.value}, None, NOW)
+    for who, channel in (("liaison", Channel.IN_APP), ("leader", Channel.EMAIL),
+                         ("leader2", Channel.OFF)):
+        reminders.save_preferences(people[who], {"notice": channel.value}, None, NOW,
+                                   SETTINGS)
     events.transition(people["planner"], event, S.CANCELLED, NOW)
     db.session.commit()
     dispatch.run_cycle(NOW + timedelta(minutes=1), mail.settings_from_config())

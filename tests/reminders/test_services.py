@@ -20,6 +20,10 @@ from tracker.extensions import db
 from tracker.outreach import services as outreach
 from tracker.reminders import compose, dispatch, mail, schedule, services
 from tracker.reminders.models import InboxMessage, Reminder, ReminderState
+from tracker.reminders.schedule import ScheduleSettings
+
+# The defaults of tracker/config.py, which the tests' app keeps.
+SETTINGS = ScheduleSettings(zone=ZoneInfo("America/Chicago"), event_offsets_days=(7, 1))
 
 CHICAGO = ZoneInfo("America/Chicago")
 UPCOMING, CHECKLIST, FOLLOW_UP, DIGEST = ("event_upcoming", "checklist_due", "follow_up",
@@ -125,8 +129,8 @@ def test_recomputing_never_duplicates(new_event, people):
     event = new_event()
     before = sorted(r.key for r in rows(event.id))
     assert edit(event, people["planner"]) == set()  # no change, no signal
-    schedule.sync_event(event, NOW)
-    schedule.sync_event(event, NOW + timedelta(hours=1))
+    schedule.sync_event(event, NOW, SETTINGS)
+    schedule.sync_event(event, NOW + timedelta(hours=1), SETTINGS)
     db.session.commit()
     after = rows(event.id)
     assert sorted(r.key for r in after) == before
@@ -228,7 +232,7 @@ def test_an_outreach_follow_up_reminds_the_officer_at_eight_local(new_event, peo
 def test_own_and_per_event_offsets_change_the_instants(new_event, people):
     event = new_event()
     start, planner, liaison = event.starts_at, people["planner"], people["liaison"]
-    services.save_preferences(planner, {}, [3], NOW)
+    services.save_preferences(planner, {}, [3], NOW, SETTINGS)
     db.session.commit()
     assert instants(rows(event.id, UPCOMING, PENDING), planner) == [start - timedelta(days=3)]
     # The liaison keeps the defaults.
@@ -236,7 +240,7 @@ def test_own_and_per_event_offsets_change_the_instants(new_event, people):
         start - timedelta(days=7), start - timedelta(days=1)]
 
     # An event's own offsets override both people's choices.
-    services.set_event_offsets(planner, event, [10, 2], NOW)
+    services.set_event_offsets(planner, event, [10, 2], NOW, SETTINGS)
     db.session.commit()
     for person in (planner, liaison):
         assert instants(rows(event.id, UPCOMING, PENDING), person) == [
@@ -244,8 +248,8 @@ def test_own_and_per_event_offsets_change_the_instants(new_event, people):
 
 
 def _offsets_back(event, people):
-    services.set_event_offsets(people["planner"], event, [2], NOW)
-    services.set_event_offsets(people["planner"], event, None, NOW)
+    services.set_event_offsets(people["planner"], event, [2], NOW, SETTINGS)
+    services.set_event_offsets(people["planner"], event, None, NOW, SETTINGS)
 
 
 def _moved_and_back(event, people):
@@ -312,7 +316,7 @@ def test_a_start_given_in_local_time_makes_the_same_reminders(new_event, people)
     assert instants(created, people["planner"]) == [
         datetime(2026, 10, 26, 16, 0, tzinfo=UTC), datetime(2026, 11, 1, 16, 0, tzinfo=UTC)]
     db.session.expire_all()  # a later request reads the start back from the database
-    schedule.sync_event(event, now)
+    schedule.sync_event(event, now, SETTINGS)
     db.session.commit()
     assert {r.id for r in rows(event.id, state=PENDING)} >= {r.id for r in created}
 
@@ -402,8 +406,8 @@ MONDAY = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 CST after NOW (a Tue
 
 def test_digests_one_per_privacy_officer_for_the_coming_monday(people, make_user):
     second = make_user(Role.PRIVACY_OFFICER)
-    assert schedule.ensure_digests(NOW) == 2
-    assert schedule.ensure_digests(NOW + timedelta(days=1)) == 0  # same Monday
+    assert schedule.ensure_digests(NOW, SETTINGS) == 2
+    assert schedule.ensure_digests(NOW + timedelta(days=1), SETTINGS) == 0  # same Monday
     db.session.commit()
     digests = rows(kind=DIGEST)
     assert {r.recipient_id for r in digests} == {people["privacy"].id, second.id}
@@ -420,7 +424,7 @@ def test_the_digest_is_sent_only_when_a_purge_is_coming(new_event, people, smtp_
         created = MONDAY + timedelta(days=ends_in_days - 2)
         event = new_event(MONDAY + timedelta(days=ends_in_days, hours=-2), now=created)
         contact(event, people["liaison"], None, now=created, **CANARY)
-    schedule.ensure_digests(NOW)
+    schedule.ensure_digests(NOW, SETTINGS)
     db.session.commit()
     dispatch.run_cycle(MONDAY, mail.settings_from_config())
 

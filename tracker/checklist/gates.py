@@ -13,6 +13,11 @@ STAGE_FOR_TARGET = {EventStatus.PLAN_APPROVED: Stage.PRE_EVENT,
                     EventStatus.CLOSED: Stage.POST_EVENT}
 
 
+# The event fields due dates and record answers follow: other changes leave the checklist be.
+DUE_FIELDS = frozenset({"starts_at", "ends_at"})
+RECORD_FIELDS = frozenset(item.field for item in stages.RECORD_ITEMS.values())
+
+
 def checklist_gate(event: Event, target: EventStatus) -> list[lifecycle.Unmet]:
     stage = STAGE_FOR_TARGET.get(target)
     if stage is None:
@@ -52,10 +57,10 @@ def _on_created(event: Event, actor, now, **_):
     services.sync_from_record(event, actor, now)
 
 
-def _on_changed(event: Event, changed: set[str], actor, now, **_):
-    if changed & {"starts_at", "ends_at"}:
+def _on_changed(event: Event, change: signals.ChangeSet, actor, now, **_):
+    if change.touches(DUE_FIELDS):
         services.recompute_due(event)
-    if changed & {item.field for item in stages.RECORD_ITEMS.values()}:
+    if change.touches(RECORD_FIELDS):
         services.sync_from_record(event, actor, now)
 
 

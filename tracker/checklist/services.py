@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import inputs, versioning
 from tracker.accounts.models import User
@@ -43,24 +44,47 @@ def due_instant(item: TemplateItem, event: Event) -> datetime | None:
 
 
 def create_for_event(event: Event, actor: User, now: datetime) -> EventChecklist:
+    """The event's checklist from the current template: its entries are written in one
+    statement and read back in one, whatever the number of items."""
     template = catalog.ensure_template(now)
     checklist = EventChecklist(event_id=event.id, template_id=template.id, created_at=now)
-    checklist.entries = [ChecklistEntry(item=item, due_at=due_instant(item, event))
-                         for item in template.items]
     db.session.add(checklist)
     db.session.flush()
+    items = {item.id: item for item in template.items}
+    db.session.execute(insert(ChecklistEntry.__table__), [
+        {"checklist_id": checklist.id, "item_id": item.id, "due_at": due_instant(item, event),
+         "justification": "", "version": 1} for item in items.values()])
+    entries = list(db.session.scalars(
+        select(ChecklistEntry).where(ChecklistEntry.checklist_id == checklist.id)
+        .options(lazyload(ChecklistEntry.item)).order_by(ChecklistEntry.id)))
+    for entry in entries:  # nothing to load: a new entry has no answers or reviews yet
+        set_committed_value(entry, "item", items[entry.item_id])
+        set_committed_value(entry, "checklist", checklist)
+        set_committed_value(entry, "history", [])
+        set_committed_value(entry, "reviews", [])
+    set_committed_value(checklist, "entries", entries)
     audit.record(actor, "checklist.create", "event", event.id, now=now,
                  changes={"template_version": {"from": None, "to": template.version}})
     return checklist
 
 
 def recompute_due(event: Event) -> None:
-    """Due dates follow the event's times."""
-    checklist = find_for_event(event.id)
-    if checklist is None:
-        return
-    for entry in checklist.entries:
-        entry.due_at = due_instant(entry.item, event)
+    """Due dates follow the event's times: the entries whose due date moves are updated
+    in one statement. A due date is derived, not an answer: the entry keeps its version,
+    so an answer being written meanwhile is not refused."""
+    entries = db.session.scalars(
+        select(ChecklistEntry).join(EventChecklist)
+        .where(EventChecklist.event_id == event.id))
+    moved = []
+    for entry in entries:
+        due = due_instant(entry.item, event)
+        if due != entry.due_at:
+            moved.append({"entry_id": entry.id, "due": due})
+            set_committed_value(entry, "due_at", due)
+    if moved:
+        table = ChecklistEntry.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("entry_id"))
+                           .values(due_at=bindparam("due")), moved)
 
 
 def find_for_event(event_id: int) -> EventChecklist | None:

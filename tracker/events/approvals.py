@@ -208,8 +208,7 @@ def apply_material_change(actor: User, event: Event, before: dict, after: dict,
                  changes={"fields": [c.field for c in changes],
                           "status": {"from": previous.value, "to": event.status}})
     if reopen:
-        signals.event_status_changed.send(event, actor=actor, now=now, previous=previous,
-                                          material_change=record)
+        signals.announce_status(event, actor, now, previous, material_change=record)
     signals.material_changed.send(event, actor=actor, now=now, change=record)
     return record
 

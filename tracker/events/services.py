@@ -152,7 +152,7 @@ def create_event(actor: User, data: EventData, now: datetime) -> Event:
         EventStatusChange(from_status=None, to_status=event.status, actor_id=actor.id, at=now))
     audit.record(actor, "event.create", "event", event.id,
                  changes=audit.diff({}, _snapshot(event), AUDITED_VALUES), now=now)
-    signals.event_created.send(event, actor=actor, now=now)
+    signals.announce_created(event, actor, now, _snapshot(event))
     return event
 
 
@@ -174,7 +174,7 @@ def update_event(actor: User, event: Event, data: EventData, now: datetime,
     event.updated_at = now
     db.session.flush()
     audit.record(actor, "event.update", "event", event.id, changes=changes, now=now)
-    signals.event_changed.send(event, actor=actor, now=now, changed=set(changes))
+    signals.announce_changed(event, actor, now, signals.ChangeSet.of(before, after))
     approvals.apply_material_change(actor, event, before, after, now)
     return set(changes)
 
@@ -224,7 +224,7 @@ def transition(actor: User, event: Event, target: EventStatus, now: datetime,
                  changes={"status": {"from": previous.value, "to": target.value}})
     if target is EventStatus.PLAN_APPROVED:
         approvals.record_approval(actor, event, _snapshot(event), note, now)
-    signals.event_status_changed.send(event, actor=actor, now=now, previous=previous)
+    signals.announce_status(event, actor, now, previous)
 
 
 def cancel_event(actor: User, event: Event, reason: str, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """flask --app tracker reminders dispatch"""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from tracker.cli_support import cli_origin
@@ -14,7 +15,7 @@ reminders_cli = AppGroup("reminders", help="Scheduled reminders.")
 def run_dispatch() -> dispatch.CycleResult:
     """One cycle: make sure the weekly digests exist, then deliver what is due."""
     now = utcnow()
-    schedule.ensure_digests(now)
+    schedule.ensure_digests(now, schedule.settings_from_config(current_app.config))
     db.session.commit()
     return dispatch.run_cycle(now, mail.settings_from_config())
 

@@ -1,30 +1,36 @@
 """Reminders follow every change to what they are about: events, checklist answers and
-outreach follow-ups. Receivers run inside the change's unit of work."""
+outreach follow-ups. Receivers run inside the change's unit of work.
+
+Event changes are taken in the second phase (`event_settled`): by then the checklist of a
+new event exists and due dates follow moved times, whatever order areas were wired in.
+A change to none of the fields reminders are computed from (a title) re-times nothing."""
+
+from flask import current_app
 
 from tracker.checklist import signals as checklist_signals
 from tracker.events import signals as event_signals
 from tracker.outreach import signals as outreach_signals
-from tracker.reminders import notices
-from tracker.reminders.schedule import sync_event
+from tracker.reminders.schedule import EVENT_FIELDS, settings_from_config, sync_event
 
 
-def _event(event, now, **_):
-    sync_event(event, now)
+def _settings():
+    return settings_from_config(current_app.config)
+
+
+def _event(event, change: event_signals.ChangeSet, now, **_):
+    if change.touches(EVENT_FIELDS):
+        sync_event(event, now, _settings())
 
 
 def _answered(entry, event, now, **_):
-    sync_event(event, now)
+    sync_event(event, now, _settings())
 
 
 def _contact(contact, now, **_):
-    sync_event(contact.event, now)
+    sync_event(contact.event, now, _settings())
 
 
 def install() -> None:
-    # Connected after the checklist's own receivers, so a new event's checklist exists.
-    event_signals.event_created.connect(_event, weak=False)
-    event_signals.event_changed.connect(_event, weak=False)
-    event_signals.event_status_changed.connect(_event, weak=False)
+    event_signals.event_settled.connect(_event, weak=False)
     checklist_signals.entry_answered.connect(_answered, weak=False)
     outreach_signals.contact_changed.connect(_contact, weak=False)
-    notices.install()

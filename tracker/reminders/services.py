@@ -20,7 +20,7 @@ from tracker.reminders.models import (
     ReminderState,
     UserReminderOffsets,
 )
-from tracker.reminders.schedule import sync_event, sync_events_of
+from tracker.reminders.schedule import ScheduleSettings, sync_event, sync_events_of
 
 MAX_OFFSETS = 5
 MAX_OFFSET_DAYS = 90
@@ -83,7 +83,7 @@ def parse_offsets(text: str | None, field: str) -> list[int] | None:
 
 
 def save_preferences(user: User, channels: dict[str, str], offsets: list[int] | None,
-                     now: datetime) -> None:
+                     now: datetime, settings: ScheduleSettings) -> None:
     before = {k.value: c.value for k, c in preferences(user).items()}
     for kind in ReminderKind:
         channel = channels.get(kind.value, Channel.BOTH.value)
@@ -107,7 +107,7 @@ def save_preferences(user: User, channels: dict[str, str], offsets: list[int] | 
     audit.record(user, "reminders.preferences", "user", user.id, now=now,
                  changes=audit.diff(before, channels, value_fields=channels.keys())
                  | {"event_offsets": offsets})
-    sync_events_of(user, now)
+    sync_events_of(user, now, settings)
 
 
 def event_offsets(event: Event) -> list[int] | None:
@@ -116,7 +116,7 @@ def event_offsets(event: Event) -> list[int] | None:
 
 
 def set_event_offsets(actor: User, event: Event, offsets: list[int] | None,
-                      now: datetime) -> None:
+                      now: datetime, settings: ScheduleSettings) -> None:
     row = db.session.get(EventReminderOffsets, event.id)
     before = list(row.days) if row else None
     if offsets is None and row is not None:
@@ -128,7 +128,7 @@ def set_event_offsets(actor: User, event: Event, offsets: list[int] | None,
     db.session.flush()
     audit.record(actor, "reminders.event_offsets", "event", event.id, now=now,
                  changes={"offsets": {"from": before, "to": offsets}})
-    sync_event(event, now)
+    sync_event(event, now, settings)
 
 
 def troubled(limit: int = 200) -> list[Reminder]:

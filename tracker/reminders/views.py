@@ -1,6 +1,6 @@
 """The in-app inbox, reminder settings, per-event offsets and failed deliveries."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.accounts.access import roles_required
@@ -9,7 +9,7 @@ from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.extensions import db
 from tracker.forms import EmptyForm, press, submit
-from tracker.reminders import services
+from tracker.reminders import schedule, services
 from tracker.reminders.forms import EventOffsetsForm, PreferencesForm
 from tracker.reminders.models import ReminderKind
 
@@ -49,7 +49,8 @@ def preferences():
         form.event_offsets.data = ", ".join(map(str, own)) if own else ""
     ok, _ = submit(form, lambda: services.save_preferences(
         current_user, {k.value: form[k.value].data for k in ReminderKind},
-        services.parse_offsets(form.event_offsets.data, "event_offsets"), utcnow()))
+        services.parse_offsets(form.event_offsets.data, "event_offsets"), utcnow(),
+        schedule.settings_from_config(current_app.config)))
     if ok:
         flash("Reminder settings saved.", "success")
         return redirect(url_for("reminders.preferences"))
@@ -66,7 +67,8 @@ def event_offsets(event_id: int):
         current = services.event_offsets(event)
         form.offsets.data = ", ".join(map(str, current)) if current else ""
     ok, _ = submit(form, lambda: services.set_event_offsets(
-        current_user, event, services.parse_offsets(form.offsets.data, "offsets"), utcnow()))
+        current_user, event, services.parse_offsets(form.offsets.data, "offsets"), utcnow(),
+        schedule.settings_from_config(current_app.config)))
     if ok:
         flash("Event reminders saved.", "success")
         return redirect(url_for("events.detail", event_id=event_id))
