@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, select, update
 
 from tracker.calendar import ical
 from tracker.calendar.models import (
@@ -18,6 +17,7 @@ from tracker.calendar.models import (
     CalendarSequence,
 )
 from tracker.events.models import Event, EventStatus
+from tracker.events.services import EventFilter, filtered
 from tracker.extensions import db
 
 CONFIRMED = {EventStatus.PLAN_APPROVED, EventStatus.IN_PROGRESS, EventStatus.CONCLUDED,
@@ -94,28 +94,18 @@ def feed_events(feed: CalendarFeed, now: datetime, settings: FeedSettings,
                 only: set[int] | None = None) -> tuple[list[Event], datetime | None]:
     """The feed's events (of those in `only`, if given), and when that list next changes
     by the clock alone."""
-    stmt = select(Event).options(selectinload(Event.planner)).order_by(Event.starts_at,
-                                                                       Event.id)
-    if feed.kind:
-        stmt = stmt.where(Event.kind == feed.kind)
-    if feed.status:
-        stmt = stmt.where(Event.status == feed.status)
-    if feed.assigned_to_owner:
-        stmt = stmt.where(or_(Event.planner_id == feed.owner_id,
-                              Event.liaison_id == feed.owner_id))
-    if only is not None:
-        stmt = stmt.where(Event.id.in_(only))
     cancelled = EventStatus.CANCELLED.value
-    if not feed.include_cancelled:
-        stmt = stmt.where(Event.status != cancelled)
-    else:
-        # A cancelled event stays long enough for clients to strike it, then leaves.
-        keep_since = now - timedelta(days=settings.cancelled_days)
-        stmt = stmt.where(or_(Event.status != cancelled, Event.updated_at >= keep_since))
-    events = list(db.session.scalars(stmt))
+    # A cancelled event stays long enough for clients to strike it, then leaves.
+    stmt = filtered(EventFilter(
+        kind=feed.kind or None, status=feed.status or None,
+        assigned_to=feed.owner_id if feed.assigned_to_owner else None,
+        ids=frozenset(only) if only is not None else None,
+        without_cancelled=not feed.include_cancelled,
+        cancelled_since=now - timedelta(days=settings.cancelled_days)))
+    found = list(db.session.scalars(stmt))
     leaving = [e.updated_at + timedelta(days=settings.cancelled_days)
-               for e in events if e.status == cancelled]
-    return events, min(leaving, default=None)
+               for e in found if e.status == cancelled]
+    return found, min(leaving, default=None)
 
 
 def feed_head(feed: CalendarFeed, settings: FeedSettings) -> bytes:

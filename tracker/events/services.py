@@ -249,14 +249,23 @@ def get_event(event_id: int) -> Event:
 
 @dataclass(frozen=True)
 class EventFilter:
+    """Which events a list, a feed or a page shows: the one event query with filters."""
+
     since: datetime | None = None
     until: datetime | None = None
     kind: str | None = None
     status: str | None = None
     assigned_to: int | None = None
+    #: only these events (None: any)
+    ids: frozenset[int] | None = None
+    #: leave cancelled events out ...
+    without_cancelled: bool = False
+    #: ... or keep only those cancelled since this instant
+    cancelled_since: datetime | None = None
 
 
 def filtered(filters: EventFilter) -> Select:
+    """Events matching `filters`, by start then id."""
     # Lists show the planner's and liaison's names only: their roles load if ever asked.
     stmt = select(Event).options(selectinload(Event.planner).lazyload(User.role_rows),
                                  selectinload(Event.liaison).lazyload(User.role_rows))
@@ -271,12 +280,19 @@ def filtered(filters: EventFilter) -> Select:
     if filters.assigned_to:
         stmt = stmt.where(or_(Event.planner_id == filters.assigned_to,
                               Event.liaison_id == filters.assigned_to))
+    if filters.ids is not None:
+        stmt = stmt.where(Event.id.in_(filters.ids))
+    cancelled = EventStatus.CANCELLED.value
+    if filters.without_cancelled:
+        stmt = stmt.where(Event.status != cancelled)
+    elif filters.cancelled_since is not None:
+        stmt = stmt.where(or_(Event.status != cancelled,
+                              Event.updated_at >= filters.cancelled_since))
     return stmt.order_by(Event.starts_at, Event.id)
 
 
 def _not_cancelled(assigned_to: int | None) -> Select:
-    return filtered(EventFilter(assigned_to=assigned_to)).where(
-        Event.status != EventStatus.CANCELLED.value)
+    return filtered(EventFilter(assigned_to=assigned_to, without_cancelled=True))
 
 
 def _under_way(now: datetime):
