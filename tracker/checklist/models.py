@@ -8,11 +8,13 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,7 +128,13 @@ class ChecklistEntry(Base):
     """One item of one event's checklist, with its current answer and due instant."""
 
     __tablename__ = "checklist_entry"
-    __table_args__ = (UniqueConstraint("checklist_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("checklist_id", "item_id"),
+        # The dashboard's items due walk the unanswered entries in due order.
+        Index("ix_checklist_entry_open_due", "due_at", "id",
+              sqlite_where=text("value IS NULL AND due_at IS NOT NULL"),
+              postgresql_where=text("value IS NULL AND due_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checklist_id: Mapped[int] = mapped_column(

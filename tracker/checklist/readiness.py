@@ -72,10 +72,19 @@ def for_events(events: list[Event]) -> dict[int, Readiness]:
     return found
 
 
+# A dashboard total counts at most this many rows: past it the page says "more than".
+COUNT_MAX = 1000
+
+
 def due_for(user: User, now: datetime, days: int, limit: int = 100
             ) -> tuple[list[ChecklistEntry], int, list[ChecklistEntry], int]:
     """Unanswered items on the user's open events that the user's roles answer:
-    (overdue, how many overdue in all, due within `days`, how many due in all)."""
+    (overdue, how many overdue in all, due within `days`, how many due in all).
+
+    Each list starts from the unanswered entries in due order (the partial index
+    ix_checklist_entry_open_due) and stops at `limit`; a total counts at most
+    COUNT_MAX + 1 rows (more than COUNT_MAX is shown as such), so neither grows with the
+    number of events."""
     open_states = [s.value for s in lifecycle.OPEN_STATES] + [S.CONCLUDED.value]
     base = (
         select(ChecklistEntry)
@@ -95,10 +104,16 @@ def due_for(user: User, now: datetime, days: int, limit: int = 100
             contains_eager(ChecklistEntry.checklist).contains_eager(EventChecklist.event),
             contains_eager(ChecklistEntry.item)).order_by(
             ChecklistEntry.due_at, ChecklistEntry.id).limit(limit)))
-        total = len(shown) if len(shown) < limit else db.session.scalar(
-            stmt.with_only_columns(func.count(ChecklistEntry.id)))
+        total = len(shown) if len(shown) < limit else bounded_count(stmt)
         result += [shown, total]
     return result[0], result[1], result[2], result[3]
+
+
+def bounded_count(stmt) -> int:
+    """How many rows `stmt` has, counting at most COUNT_MAX + 1."""
+    window = stmt.with_only_columns(ChecklistEntry.id).order_by(None).limit(
+        COUNT_MAX + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(window)) or 0
 
 
 def by_event(entries: list[ChecklistEntry]) -> list[tuple[Event, list[ChecklistEntry]]]:

@@ -48,6 +48,7 @@ def index():
         due_groups=readiness.by_event(due_items),
         due_shown=len(due_items),
         due_total=due_total,
+        count_max=readiness.COUNT_MAX,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
         today=today,

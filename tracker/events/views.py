@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.forms import EmptyForm, status_of, submit
 from tracker.inputs import page_number
 from tracker.once import submit_once
+from tracker.paging import paginate
 from tracker.timezones import agency_zone, from_local, local_day_range, to_local
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -31,8 +32,8 @@ def index():
     filters = services.EventFilter()
     if form.validate():
         filters = _filters_from(form)
-    page = db.paginate(services.filtered(filters), page=page_number(request.args.get("page")),
-                       per_page=current_app.config["EVENTS_PER_PAGE"], error_out=False)
+    page = paginate(db.session, services.filtered(filters),
+                    page_number(request.args.get("page")), current_app.config["EVENTS_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("events/list.html", form=form, page=page, args=args)
 
