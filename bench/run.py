@@ -1,7 +1,8 @@
 """Run the benchmarks and print one Markdown table row per target.
 
 .venv/bin/python -m bench.run [feeds-cold] [feeds-cold-postgresql] [feeds-http]
-    [feeds-http-postgresql] [pages] [reminders] [memory] [audited-writes] [soak]
+    [feeds-http-postgresql] [pages] [pages-scaling] [pages-scaling-postgresql]
+    [reminders] [memory] [audited-writes] [soak]
 (default: all). `make bench` installs what they need first."""
 
 import platform
@@ -12,7 +13,8 @@ from pathlib import Path
 from bench.results import HEADER
 
 SUITES = ["feeds-cold", "feeds-cold-postgresql", "feeds-http", "feeds-http-postgresql",
-          "pages", "reminders", "memory", "audited-writes", "soak"]
+          "pages", "pages-scaling", "pages-scaling-postgresql", "reminders", "memory",
+          "audited-writes", "soak"]
 
 
 def _run(name: str) -> list:
@@ -25,6 +27,9 @@ def _run(name: str) -> list:
     if name == "pages":
         from bench import pages
         return pages.under_gunicorn("sqlite")
+    if name in ("pages-scaling", "pages-scaling-postgresql"):
+        from bench import pages
+        return pages.scaling("postgresql" if name.endswith("postgresql") else "sqlite")
     if name == "reminders":
         from bench import reminders
         return reminders.race("postgresql")

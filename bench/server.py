@@ -3,6 +3,7 @@
 through the same hooks (sign-in check, security headers) as the tracker's own routes.
 
 - /_bench/trivial: a constant two-byte body.
+- /_bench/layout: a signed-in page with the layout alone (sign-in required).
 - /_bench/prebuilt and /_bench/prebuilt-gzip: the bytes of the files named by
   BENCH_PREBUILT and BENCH_PREBUILT_GZIP, read once into this worker's memory.
 
@@ -61,6 +62,18 @@ def prebuilt_gzip():
 
 for view in (trivial, prebuilt, prebuilt_gzip):
     app.add_url_rule(f"/_bench/{view.__name__.replace('_', '-')}", view.__name__, view)
+
+
+def layout():
+    """A signed-in page with the layout alone (header, menu, unread count, footer) and
+    no content of its own: the reference of the dashboard row."""
+    from flask import render_template_string
+
+    return render_template_string(
+        '{% extends "base.html" %}{% block content %}<h1>Layout</h1>{% endblock %}')
+
+
+app.add_url_rule("/_bench/layout", "layout", layout)
 
 
 # --- audited writes (bench/writes.py) ---------------------------------------------------

@@ -20,8 +20,12 @@ class DefaultConfig:
 
     # How far ahead the dashboard looks.
     DASHBOARD_DAYS = 14
-    # Rows in each dashboard list (the full list is on the events page).
-    DASHBOARD_LIST_MAX = 50
+    # Rows per dashboard list (the soonest; each links to all): the page's cost is
+    # bounded by these, not by the number of events.
+    DASHBOARD_LIST_MAX = 10
+    # The dashboard's overdue checklist items go back this far (each event's checklist
+    # lists all of its items).
+    DASHBOARD_OVERDUE_DAYS = 90
     EVENTS_PER_PAGE = 25
     AUDIT_PER_PAGE = 50
 

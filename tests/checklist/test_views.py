@@ -447,7 +447,8 @@ def test_dashboard_shows_due_items_to_the_assigned_planner(client, staff, make_e
     assert "My checklist items: due in the next 14 days" in page
     # Overdue items are one collapsible group, by event, with their number.
     group = page[page.index('<details class="overdue-group">'):page.index("</details>")]
-    assert re.search(r"<summary>Overdue: \d+ items? past their due date</summary>", group)
+    assert re.search(r"<summary>Overdue: \d+ items? past their due date in the last 90 "
+                     r"days</summary>", group)
     assert overdue.item.prompt in group and event.title in group
     switch(client, make_user(Role.PLANNER))  # not assigned: nothing due for them
     assert "My checklist items" not in text(client.get("/"))

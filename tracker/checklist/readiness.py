@@ -76,26 +76,32 @@ def for_events(events: list[Event]) -> dict[int, Readiness]:
 COUNT_MAX = 1000
 
 
-def due_for(user: User, now: datetime, days: int, limit: int = 100
+def due_for(user: User, now: datetime, days: int, limit: int = 100,
+            overdue_days: int = 90
             ) -> tuple[list[ChecklistEntry], int, list[ChecklistEntry], int]:
     """Unanswered items on the user's open events that the user's roles answer:
-    (overdue, how many overdue in all, due within `days`, how many due in all).
+    (overdue within the last `overdue_days`, how many in all, due within `days`, how
+    many in all).
 
-    Each list starts from the unanswered entries in due order (the partial index
-    ix_checklist_entry_open_due) and stops at `limit`; a total counts at most
-    COUNT_MAX + 1 rows (more than COUNT_MAX is shown as such), so neither grows with the
-    number of events."""
+    Each list starts from the unanswered entries in its time window, in due order (the
+    partial index ix_checklist_entry_open_due), and stops at `limit`; a total counts at
+    most COUNT_MAX + 1 rows (more than COUNT_MAX is shown as such). Neither grows with
+    the number of events or the years of history. The event's columns are wrapped
+    (coalesce) so that databases walk the due index rather than every event of the user
+    (SQLite's planner prefers the assignee indexes otherwise)."""
     open_states = [s.value for s in lifecycle.OPEN_STATES] + [S.CONCLUDED.value]
     base = (
         select(ChecklistEntry)
         .join(ChecklistEntry.checklist).join(EventChecklist.event)
         .join(ChecklistEntry.item)
         .where(ChecklistEntry.value.is_(None), ChecklistEntry.due_at.is_not(None),
-               Event.status.in_(open_states),
+               func.coalesce(Event.status, Event.status).in_(open_states),
                TemplateItem.responsible_role.in_([r.value for r in user.roles]),
-               (Event.planner_id == user.id) | (Event.liaison_id == user.id)))
+               (func.coalesce(Event.planner_id, 0) == user.id)
+               | (func.coalesce(Event.liaison_id, 0) == user.id)))
     result = []
-    for stmt in (base.where(ChecklistEntry.due_at < now),
+    for stmt in (base.where(ChecklistEntry.due_at >= now - timedelta(days=overdue_days),
+                            ChecklistEntry.due_at < now),
                  base.where(ChecklistEntry.due_at >= now,
                             ChecklistEntry.due_at <= now + timedelta(days=days))):
         # The joined checklist, event and item come with each row: the page groups the

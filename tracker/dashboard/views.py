@@ -28,15 +28,17 @@ def index():
     # Each list shows the soonest rows only: the page costs the same with 100,000 events.
     rows = current_app.config["DASHBOARD_LIST_MAX"]
     today = to_local(now).date()
+    overdue_days = current_app.config["DASHBOARD_OVERDUE_DAYS"]
     overdue, overdue_total, due_items, due_total = readiness.due_for(
-        current_user, now, days, rows)
+        current_user, now, days, rows, overdue_days)
     attention = events.needing_attention(current_user, now, days, rows)
+    upcoming, upcoming_total = events.upcoming_and_total(now, days, limit=rows)
     return render_template(
         "dashboard/index.html",
         days=days,
         rows=rows,
-        upcoming=events.upcoming(now, days, limit=rows),
-        upcoming_total=events.count_upcoming(now, days),
+        upcoming=upcoming,
+        upcoming_total=upcoming_total,
         upcoming_range={"since": today.isoformat(),
                         "until": (today + timedelta(days=days)).isoformat()},
         attention=attention,
@@ -49,6 +51,7 @@ def index():
         due_shown=len(due_items),
         due_total=due_total,
         count_max=readiness.COUNT_MAX,
+        overdue_days=overdue_days,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
         today=today,

@@ -304,29 +304,27 @@ def _under_way(now: datetime):
 
 def upcoming(now: datetime, days: int, assigned_to: int | None = None,
              limit: int | None = None) -> list[Event]:
-    return _soonest(_not_cancelled(assigned_to), now, now + timedelta(days=days), limit)
+    return upcoming_and_total(now, days, assigned_to, limit)[0]
 
 
-def _soonest(base: Select, now: datetime, horizon: datetime | None,
-             limit: int | None) -> list[Event]:
-    """Events of `base` under way or starting before `horizon`, soonest first, asked as
-    two range queries: one query ordered by start walks the whole start index on SQLite."""
-    starting = base.where(Event.starts_at >= now)
-    if horizon is not None:
-        starting = starting.where(Event.starts_at < horizon)
-    found = [*db.session.scalars(base.where(_under_way(now)).order_by(None)),
-             *db.session.scalars(starting.limit(limit))]
-    found.sort(key=lambda e: (e.starts_at, e.id))
-    return found[:limit]
-
-
-def count_upcoming(now: datetime, days: int) -> int:
+def upcoming_and_total(now: datetime, days: int, assigned_to: int | None = None,
+                       limit: int | None = None) -> tuple[list[Event], int]:
+    """Events under way or starting within `days`, soonest first (at most `limit`), and
+    how many there are in all. Asked as two range queries (one ordered by start walks the
+    whole start index on SQLite); the events under way are read once, for the list and
+    the total."""
+    base = _not_cancelled(assigned_to)
     horizon = now + timedelta(days=days)
-    count = func.count(Event.id)
-    starting = _not_cancelled(None).where(Event.starts_at >= now, Event.starts_at < horizon)
-    under_way = _not_cancelled(None).where(_under_way(now))
-    return sum(db.session.scalar(stmt.order_by(None).with_only_columns(count)) or 0
-               for stmt in (starting, under_way))
+    starting = base.where(Event.starts_at >= now, Event.starts_at < horizon)
+    under_way = list(db.session.scalars(base.where(_under_way(now)).order_by(None)))
+    found = [*under_way, *db.session.scalars(starting.limit(limit))]
+    found.sort(key=lambda e: (e.starts_at, e.id))
+    if limit is not None and len(found) >= limit:
+        total = len(under_way) + (db.session.scalar(
+            starting.order_by(None).with_only_columns(func.count(Event.id))) or 0)
+    else:
+        total = len(found)
+    return found[:limit], total
 
 
 def relation_candidates(event: Event | None, limit: int = 200) -> list[Event]:
