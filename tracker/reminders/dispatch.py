@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.accounts.models import User
@@ -170,6 +170,11 @@ class CycleSnapshot:
                 select(ReminderPreference.user_id, ReminderPreference.kind,
                        ReminderPreference.channel)
                 .where(ReminderPreference.user_id.in_(ids)))}
+        # Reminders whose in-app copy exists (an earlier attempt added it): read once.
+        # Only the holder of a reminder's claim adds its copy, so none appears meanwhile.
+        self.inboxed = set(db.session.scalars(
+            select(InboxMessage.reminder_id)
+            .where(InboxMessage.reminder_id.in_([r.id for r in reminders]))))
         self._composed: dict[tuple, compose.Composed | None] = {}
 
     def channel(self, recipient_id: int, kind: str) -> Channel:
@@ -205,17 +210,17 @@ def _finish(reminder: Reminder, lease: Lease, state: ReminderState, channels: st
     return state
 
 
-def _inbox_once(reminder: Reminder, composed: compose.Composed, now: datetime) -> None:
+def _inbox_once(reminder: Reminder, composed: compose.Composed, now: datetime,
+                snapshot: "CycleSnapshot") -> None:
     """The in-app copy, unless an earlier attempt already added it. Safe without a
     unique-key race: the caller holds the reminder's row (its conditional UPDATE)."""
-    if db.session.scalar(select(InboxMessage.id).where(
-            InboxMessage.reminder_id == reminder.id)) is None:
-        db.session.add(InboxMessage(recipient_id=reminder.recipient_id,
-                                    reminder_id=reminder.id,
-                                    subject=mail.header_text(composed.subject)[:300],
-                                    body="\n".join(composed.lines), link=composed.link,
-                                    created_at=now))
-        db.session.flush()
+    if reminder.id in snapshot.inboxed:
+        return
+    db.session.execute(insert(InboxMessage.__table__).values(
+        recipient_id=reminder.recipient_id, reminder_id=reminder.id,
+        subject=mail.header_text(composed.subject)[:300],
+        body="\n".join(composed.lines), link=composed.link, created_at=now))
+    snapshot.inboxed.add(reminder.id)
 
 
 def deliver(reminder: Reminder, lease: Lease, outbox: mail.Outbox,
@@ -242,7 +247,7 @@ def deliver(reminder: Reminder, lease: Lease, outbox: mail.Outbox,
         db.session.rollback()
         return None
     if channel in (Channel.BOTH, Channel.IN_APP):
-        _inbox_once(reminder, composed, lease.cycle_now)
+        _inbox_once(reminder, composed, lease.cycle_now, snapshot)
     db.session.commit()
     if message is not None:
         outbox.send(message, name=f"reminder-{reminder.id}")
@@ -282,10 +287,29 @@ def _forget_loaded_since(held: set) -> None:
             db.session.expunge(instance)
 
 
-def _deliver_or_retry(reminder_id: int, lease: Lease, outbox: mail.Outbox,
+@dataclass(frozen=True)
+class Claimed:
+    """What delivering a claimed reminder reads of its row, copied at the claim: no
+    query per reminder. Its state is only ever changed by conditional UPDATEs."""
+
+    id: int
+    kind: str
+    object_id: int
+    event_id: int | None
+    recipient_id: int
+    due_at: datetime
+
+    @classmethod
+    def of(cls, row: Reminder) -> "Claimed":
+        return cls(row.id, row.kind, row.object_id, row.event_id, row.recipient_id,
+                   row.due_at)
+
+
+def _deliver_or_retry(reminder: Claimed, lease: Lease, outbox: mail.Outbox,
                       snapshot: CycleSnapshot) -> ReminderState | None:
+    reminder_id = reminder.id
     try:
-        return deliver(db.session.get(Reminder, reminder_id), lease, outbox, snapshot)
+        return deliver(reminder, lease, outbox, snapshot)
     except TRANSIENT as error:
         log.warning("reminder %s not delivered: %s", reminder_id, type(error).__name__)
         return _retry_later(reminder_id, lease, error, permanent=False)
@@ -315,7 +339,7 @@ def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> C
     lease, claimed = claim(now, limit)
     snapshot = CycleSnapshot(claimed)
     with mail.Outbox(settings) as outbox:  # one SMTP session for the cycle
-        for reminder_id in [r.id for r in claimed]:
+        for reminder in [Claimed.of(r) for r in claimed]:
             if stop_requested.is_set():
                 result.released += release(lease)
                 break
@@ -324,7 +348,7 @@ def run_cycle(now: datetime, settings: mail.MailSettings, limit: int = 500) -> C
             # Each reminder commits on its own; a session holding the whole batch (and
             # what it loaded) would expire all of it at every commit: quadratic.
             _forget_loaded_since(held)
-            state = _deliver_or_retry(reminder_id, lease, outbox, snapshot)
+            state = _deliver_or_retry(reminder, lease, outbox, snapshot)
             _count(result, state)
             if state is None and not renew(lease):
                 break
