@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event as sa_event
 
-from tests.conftest import NOW
+from tests.conftest import NOW, login
+from tests.events.test_views import form
 from tracker.accounts.roles import Role
 from tracker.events import services
 from tracker.events.models import Event
@@ -106,3 +107,21 @@ def test_time_edit(staff, event_data):
     assert changed == {"starts_at", "ends_at"}
     print(f"time edit: {len(seen)} statements")
     assert len(seen) <= TIME_EDIT_MAX, _summary(seen)
+
+
+def test_title_only_edit_through_the_form(client, staff):
+    """The view path: the request's own statements (session, user, the event, the form's
+    choices) come on top of the change's; reported, and bounded at the change's limit
+    plus what an event page costs to load."""
+    planner, liaison = staff
+    login(client, planner)
+    values = form(planner_id=str(planner.id), liaison_id=str(liaison.id))
+    assert client.post("/events/new", data=values).status_code == 302
+    event_id = db.session.scalar(
+        db.select(Event.id).order_by(Event.id.desc()).limit(1))
+    db.session.remove()
+    with counted() as seen:
+        response = client.post(f"/events/{event_id}/edit", data={**values, "title": "B"})
+    assert response.status_code == 302
+    print(f"title edit through the form: {len(seen)} statements")
+    assert len(seen) <= TITLE_EDIT_MAX + 15, _summary(seen)
