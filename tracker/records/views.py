@@ -182,3 +182,12 @@ def new_release(event_id: int):
         return redirect(done.location)
     return render_template("records/release_form.html", form=form, event=event), (
         status_of(form))
+
+
+@bp.route("/records/past-due")
+@roles_required(Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN)
+def past_due():
+    """Items past their due date without a disposition, and proposals to keep an item
+    waiting for a privacy officer, across events (no descriptions: open the item)."""
+    return render_template("records/past_due.html", items=register.past_due(
+        local_date(utcnow())), proposals=register.keep_proposals())
