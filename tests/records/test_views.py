@@ -95,8 +95,8 @@ def test_others_do_not_add_items_or_releases(client, staffed_event, make_user, r
     assert _count(RegisterItem) == _count(DisseminationRecord) == 0
 
 
-def test_disposing_from_the_item_page(client, staffed_event, add_item, officer, make_user):
-    event, planner, liaison = staffed_event
+def test_disposing_from_the_item_page(client, staffed_event, add_item, officer):
+    _, _, liaison = staffed_event
     destroyed, kept = add_item(), add_item()
     login(client, liaison)
     page = _page(client.get(f"/records/items/{destroyed.id}"))
@@ -182,7 +182,7 @@ def test_bad_release_times(client, staffed_event, released_at):
 
 
 def test_internal_exports_are_listed_from_the_audit_trail(client, staffed_event, officer):
-    event, planner, liaison = staffed_event
+    event, _, liaison = staffed_event
     login(client, liaison)
     assert client.get(f"/events/{event.id}/outreach.csv").status_code == 200
     page = _page(client.get(f"/events/{event.id}/records"))
