@@ -214,3 +214,35 @@ def test_the_event_page_links_to_the_records(client, staffed_event, add_item):
     assert "1 register item, 1 without a disposition" in page
     assert f'href="/events/{event.id}/records"' in page
     assert NOW  # the fixed clock of the suite
+
+
+def test_correcting_an_item_before_its_disposition(client, staffed_event, add_item,
+                                                   make_user):
+    _, planner, liaison = staffed_event
+    item = add_item()
+    login(client, liaison)
+    assert "Edit item" in _page(client.get(f"/records/items/{item.id}"))
+    page = client.get(f"/records/items/{item.id}/edit")
+    assert page.status_code == 200 and "march route" in _page(page)
+    form = {**ITEM_FORM, "category": "open_source_post", "version": str(item.version)}
+    response = client.post(f"/records/items/{item.id}/edit", data={**form, "source": ""})
+    assert response.status_code == 400 and "This field is required." in _page(response)
+    response = client.post(f"/records/items/{item.id}/edit", data=form)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert register.get_item(item.id).description == ITEM_FORM["description"]
+    # A stale form is a conflict, never an overwrite.
+    response = client.post(f"/records/items/{item.id}/edit",
+                           data={**form, "description": "Stale text"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert register.get_item(item.id).description == ITEM_FORM["description"]
+    other = client.application.test_client()
+    login(other, make_user(Role.PLANNER))
+    assert other.get(f"/records/items/{item.id}/edit").status_code == 403
+    register.destroy(planner, register.get_item(item.id), "Deleted from the drive", NOW)
+    db.session.commit()
+    assert "Edit item" not in _page(client.get(f"/records/items/{item.id}"))
+    response = client.post(f"/records/items/{item.id}/edit",
+                           data={**form, "version": str(item.version)})
+    assert response.status_code in (400, 409)
