@@ -50,3 +50,18 @@ def test_the_privacy_officers_dashboard_shows_past_due_items(client, add_item, o
     other = client.application.test_client()
     login(other, make_user(Role.PLANNER))
     assert "Register items past due" not in other.get("/").get_data(as_text=True)
+
+
+def test_the_weekly_notice_reaches_the_inbox(add_item, officer):
+    from tracker.reminders import dispatch, mail
+    from tracker.reminders.models import InboxMessage
+
+    item = add_item()
+    later = item.due_on + timedelta(days=3)
+    notice = due.weekly_notice(NOW, later)
+    db.session.commit()
+    dispatch.run_cycle(NOW + timedelta(minutes=1), mail.settings_from_config())
+    message = db.session.scalars(select(InboxMessage).where(
+        InboxMessage.recipient_id == officer.id)).one()
+    assert message.subject == notice.subject
+    assert message.link == notice.link
