@@ -232,3 +232,12 @@ def test_editing_an_item_before_its_disposition(staffed_event, add_item):
     register.destroy(planner, item, "Deleted from the drive", NOW)
     with pytest.raises(ValidationError, match="no longer edited"):
         register.update_item(planner, item, item_data(source="Other"), NOW)
+
+
+def test_a_cancelled_events_items_still_get_their_disposition(staffed_event, add_item):
+    event, planner, _ = staffed_event
+    item = add_item()
+    event.status = "cancelled"
+    db.session.commit()
+    register.destroy(planner, item, "Deleted from the drive", NOW)
+    assert item.disposed

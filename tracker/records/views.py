@@ -128,7 +128,7 @@ def _forms(item, **given):
 
 def _render_item(item, status=200, **given):
     may_dispose = access.writes(current_user, item.event) or access.decides(current_user)
-    open_record = item.event.status not in ("closed", "cancelled")
+    open_record = item.event.status != "closed"
     pending = (item.disposition == Disposition.KEPT
                and item.keep_status == KeepStatus.PENDING)
     return render_template(
