@@ -85,6 +85,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.records import models as _records  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
@@ -120,12 +121,14 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.records import wiring as records_wiring
+    from tracker.records.views import bp as records_bp
     from tracker.reminders import wiring as reminder_wiring
     from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp):
+                      reminders_bp, operations_bp, records_bp):
         app.register_blueprint(blueprint)
     # Each area wires itself in one place; the order does not matter (events tells of a
     # change in two phases, see tracker/events/signals.py).
@@ -134,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     outreach_panels.install()
     calendar_panels.install()
     calendar_hooks.install()
+    records_wiring.install()
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -23,6 +23,7 @@ from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.outreach import services as outreach
+from tracker.records import demo as records_demo
 from tracker.timezones import agency_zone
 
 # Demo only: printed by seed-demo so a newcomer can sign in. Never used in production.
@@ -181,6 +182,8 @@ def _demo_event(row, users, now, today):
     for target in path:
         actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
         events.transition(actor, event, target, now)
+    if status is EventStatus.CONCLUDED:
+        records_demo.seed(event, users)
 
 
 def _demo_outreach(event, liaison, now, days_ago, follow_up_days, organization, summary):

@@ -34,6 +34,7 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
+from tracker.records import dissemination, register
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +87,8 @@ NOT_TYPED = {
     "notice": {"link"},
     "plan_approval": {"fingerprint"},
     "event_material_change": {"status"},
+    "register_item": {"category", "disposition", "keep_status"},
+    "dissemination_record": {"what_kind", "method"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
@@ -120,7 +123,33 @@ def _hostile_records(now, starts_at):
     hold = retention.place_hold(user, contact, payload(), now.date() + timedelta(days=90),
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
-    return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed}
+    item = _hostile_register(user, event, now)
+    return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
+            "item": item}
+
+
+def _hostile_register(user, event, now):
+    """Register items (one destroyed, one kept and decided) and a release, every typed
+    field a payload; the item page shown is the kept one."""
+    def add():
+        return register.add_item(user, event, register.ItemData(
+            "note", payload(), payload(200), payload(), predicate_reference=payload(120)),
+            now, days_by_category={"note": 30}, event_end_on=event.ends_at.date(),
+            today=now.date())
+
+    destroyed, kept = add(), add()
+    register.destroy(user, destroyed, payload(200), now)
+    register.propose_keep(user, kept, payload(120), payload(), kept.due_on + timedelta(
+        days=30), now)
+    officer = accounts.create_user(None, email="hostile-po@agency.example.com",
+                                   display_name=payload(120), roles=["privacy_officer"],
+                                   password="hostile test passphrase", now=now)
+    register.decide_keep(officer, kept, "rejected", payload(), now)
+    dissemination.record_release(
+        user, event, what_kind="summary", what_ref=payload(200),
+        recipient_agency=payload(200), recipient_role=payload(120),
+        need_to_know=payload(), authority=payload(200), method="email", now=now)
+    return kept
 
 
 def _hostile_checklist_version(user, now):
@@ -200,7 +229,7 @@ def _pages(app, ids) -> list[str]:
     entries = {}
     args = {"event_id": ids["event"], "contact_id": ids["contact"], "hold_id": ids["hold"],
             "feed_id": ids["feed"], "review_id": ids["review"], "user_id": ids["user"],
-            "key": "pre.source", "stage": "pre_event", "number": 1}
+            "key": "pre.source", "stage": "pre_event", "number": 1, "item_id": ids["item"]}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
