@@ -62,7 +62,8 @@ def _on_changed(event: Event, change: signals.ChangeSet, actor, now, **_):
         services.recompute_due(event)
     if change.touches(RECORD_FIELDS):
         services.sync_from_record(event, actor, now)
-    if changed & {"starts_at", "ends_at"}:
+    if change.touches(DUE_FIELDS):
+        # A stage may open or close with the times: the records' answers follow.
         services.sync_from_sources(event, actor, now)
 
 
