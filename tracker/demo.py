@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from tracker import work
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
@@ -102,14 +103,14 @@ def seed_demo_command():
             "password is printed in the README.")
     cli_origin("seed-demo")
     now = utcnow()
-    users = {role: _demo_user(email, name, [role], now)
-             for email, name, [role] in DEMO_USERS}
-    # The demo events were "recorded" a few days ago, so some reminders have come due
-    # since: the first dispatch shows them in the inbox and the mail folder.
-    recorded = now - timedelta(days=RECORDED_DAYS_AGO)
-    for row in DEMO_EVENTS:
-        _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
-    db.session.commit()
+    with work.unit():
+        users = {role: _demo_user(email, name, [role], now)
+                 for email, name, [role] in DEMO_USERS}
+        # The demo events were "recorded" a few days ago, so some reminders have come due
+        # since: the first dispatch shows them in the inbox and the mail folder.
+        recorded = now - timedelta(days=RECORDED_DAYS_AGO)
+        for row in DEMO_EVENTS:
+            _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
     click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     for email, _name, roles in DEMO_USERS:
         secret = users[roles[0]].totp_secret

@@ -4,6 +4,7 @@ exporting it, are audited."""
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts import services as accounts
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
@@ -39,8 +40,7 @@ def _form() -> tuple[AuditFilterForm, audit.AuditFilter]:
 def index():
     form, filters = _form()
     # The read is recorded before the query so it is committed and listed like any other.
-    audit.record(current_user, "audit.read", "audit_trail", None)
-    db.session.commit()
+    work.run(lambda: audit.record(current_user, "audit.read", "audit_trail", None))
     page = db.paginate(audit.query(filters), page=page_number(request.args.get("page")),
                        per_page=current_app.config["AUDIT_PER_PAGE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -53,13 +53,13 @@ def index():
 @roles_required(Role.PRIVACY_OFFICER, Role.ADMIN)
 def export_csv():
     _form_shown, filters = _form()
-    records = list(db.session.scalars(audit.query(filters)))
     # The export is a disclosure: recorded (with what was asked for) in the same
     # transaction that reads the rows, so there is no export without its record.
-    audit.record(current_user, "audit.export", "audit_trail", None,
-                 changes={"filters": _applied(filters), "records": len(records)})
-    body = presenter.to_csv(records)
-    db.session.commit()
+    with work.unit():
+        records = list(db.session.scalars(audit.query(filters)))
+        audit.record(current_user, "audit.export", "audit_trail", None,
+                     changes={"filters": _applied(filters), "records": len(records)})
+        body = presenter.to_csv(records)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="audit-trail.csv"',
         "Cache-Control": "no-store"})

@@ -3,9 +3,8 @@ None means the reminder no longer applies (answered, done, cancelled, deleted)."
 
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import render_template
 
 from tracker.calendar import content as calendar
 from tracker.checklist.models import ChecklistEntry
@@ -28,21 +27,22 @@ class Composed:
     attachment: tuple[str, bytes] | None = None
 
 
-def _base() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+@dataclass(frozen=True)
+class ContentSettings:
+    """What the mails say depends on, from the configuration (mail.settings_from_config):
+    the tracker's public address (tracker/links.py), the calendar settings of the
+    attached event and the outreach retention period."""
+
+    base_url: str
+    calendar: calendar.FeedSettings
+    retention_days: int
 
 
-def _ics(event: Event) -> tuple[str, bytes]:
-    config = current_app.config
-    settings = calendar.FeedSettings(
-        zone=ZoneInfo(config["AGENCY_TIMEZONE"]),
-        refresh=timedelta(minutes=config["CALENDAR_REFRESH_MINUTES"]),
-        cancelled_days=config["CALENDAR_CANCELLED_DAYS"], base_url=_base(),
-        uid_domain=config["CALENDAR_UID_DOMAIN"])
-    return f"event-{event.id}.ics", calendar.render_event(event, settings)
+def _ics(event: Event, settings: ContentSettings) -> tuple[str, bytes]:
+    return f"event-{event.id}.ics", calendar.render_event(event, settings.calendar)
 
 
-def _event_upcoming(reminder: Reminder) -> Composed | None:
+def _event_upcoming(reminder: Reminder, settings: ContentSettings) -> Composed | None:
     event = db.session.get(Event, reminder.object_id)
     if event is None or event.status_enum in FINAL_STATES:
         return None
@@ -50,10 +50,10 @@ def _event_upcoming(reminder: Reminder) -> Composed | None:
         subject=f"Coming up: {event.title}, {format_local(event.starts_at)}",
         lines=[f"{event.title} starts {format_local(event.starts_at)} at {event.venue}.",
                f"Status: {event.status_label}. Permit: {event.permit_label}."],
-        link=f"/events/{event.id}", attachment=_ics(event))
+        link=f"/events/{event.id}", attachment=_ics(event, settings))
 
 
-def _checklist_due(reminder: Reminder) -> Composed | None:
+def _checklist_due(reminder: Reminder, settings: ContentSettings) -> Composed | None:
     entry = db.session.get(ChecklistEntry, reminder.object_id)
     if entry is None or entry.answered:
         return None
@@ -66,10 +66,10 @@ def _checklist_due(reminder: Reminder) -> Composed | None:
         lines=[f"Due {format_local(entry.due_at) or '(no due date set)'}: "
                f"{entry.item.prompt}",
                f"Event: {event.title}, {format_local(event.starts_at)}."],
-        link=f"/events/{event.id}/checklist", attachment=_ics(event))
+        link=f"/events/{event.id}/checklist", attachment=_ics(event, settings))
 
 
-def _follow_up(reminder: Reminder) -> Composed | None:
+def _follow_up(reminder: Reminder, settings: ContentSettings) -> Composed | None:
     contact = db.session.get(OutreachContact, reminder.object_id)
     if contact is None or contact.follow_up_done_at is not None:
         return None
@@ -83,9 +83,8 @@ def _follow_up(reminder: Reminder) -> Composed | None:
         link=f"/events/{event.id}/outreach")
 
 
-def _retention_digest(reminder: Reminder) -> Composed | None:
-    days = current_app.config["OUTREACH_RETENTION_DAYS"]
-    soon = [s for s in retention.schedule(reminder.due_at, days)
+def _retention_digest(reminder: Reminder, settings: ContentSettings) -> Composed | None:
+    soon = [s for s in retention.schedule(reminder.due_at, settings.retention_days)
             if s.hold is None and s.purge_at <= reminder.due_at + timedelta(days=7)]
     if not soon:
         return None
@@ -97,7 +96,7 @@ def _retention_digest(reminder: Reminder) -> Composed | None:
                     lines=lines, link="/retention/")
 
 
-def _notice(reminder: Reminder) -> Composed | None:
+def _notice(reminder: Reminder, settings: ContentSettings) -> Composed | None:
     # Written when it happened: it stays true of that moment, so it is sent as written.
     notice = db.session.get(Notice, reminder.object_id)
     if notice is None:
@@ -110,12 +109,13 @@ COMPOSERS = {K.EVENT_UPCOMING: _event_upcoming, K.CHECKLIST_DUE: _checklist_due,
              K.NOTICE: _notice}
 
 
-def compose(reminder: Reminder) -> Composed | None:
-    return COMPOSERS[ReminderKind(reminder.kind)](reminder)
+def compose(reminder: Reminder, settings: ContentSettings) -> Composed | None:
+    return COMPOSERS[ReminderKind(reminder.kind)](reminder, settings)
 
 
-def render_bodies(composed: Composed, recipient_name: str) -> tuple[str, str]:
+def render_bodies(composed: Composed, recipient_name: str,
+                  settings: ContentSettings) -> tuple[str, str]:
     values = {"composed": composed, "name": recipient_name,
-              "link": _base() + composed.link}
+              "link": settings.base_url + composed.link}
     return (render_template("reminders/mail.txt", **values),
             render_template("reminders/mail.html", **values))
