@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from tracker.accounts.roles import Role
-from tracker.audit import presenter
 from tracker.audit import services as audit
 from tracker.audit.models import AuditRecord
+from tracker.audit_trail import presenter
 from tracker.checklist.models import ChecklistEntry, EventChecklist
 from tracker.events import services as events
 from tracker.extensions import db

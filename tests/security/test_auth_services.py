@@ -12,8 +12,12 @@ from tracker.accounts import lockout, mfa, services, sessions
 from tracker.accounts.models import RecoveryCode, UserSession
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
+from tracker.config import DefaultConfig
 from tracker.errors import ValidationError
 from tracker.extensions import db
+
+# The configured policy: five failures within 15 minutes.
+POLICY = lockout.LockoutPolicy.from_config(vars(DefaultConfig))
 
 
 def _audit(action):
@@ -23,11 +27,12 @@ def _audit(action):
 
 def test_password_step_success_failure_unknown_and_inactive(make_user):
     user = make_user()
-    assert services.check_password(user.email, PASSWORD, NOW) == user
-    assert services.check_password(user.email, "wrong password", NOW) is None
-    assert services.check_password("nobody@agency.example.com", PASSWORD, NOW) is None
+    assert services.check_password(user.email, PASSWORD, NOW, POLICY) == user
+    assert services.check_password(user.email, "wrong password", NOW, POLICY) is None
+    assert services.check_password("nobody@agency.example.com", PASSWORD, NOW,
+                                   POLICY) is None
     user.active = False
-    assert services.check_password(user.email, PASSWORD, NOW) is None
+    assert services.check_password(user.email, PASSWORD, NOW, POLICY) is None
     reasons = [r.changes["reason"] for r in _audit("auth.login")]
     assert reasons == ["password", "unknown", "disabled"]
     unknown = _audit("auth.login")[1]
@@ -100,13 +105,14 @@ def test_reset_removes_the_factor_and_codes(make_user):
 def test_lock_at_threshold_within_window(app, make_user):
     user = make_user()
     for minute in range(4):
-        assert not lockout.register_failure(user, NOW + timedelta(minutes=minute))
+        assert not lockout.register_failure(user, NOW + timedelta(minutes=minute), POLICY)
     # The first failure has left the window: still four within it.
-    assert not lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=1))
-    assert lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=2))
+    assert not lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=1), POLICY)
+    assert lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=2), POLICY)
     assert user.locked_at is not None
     assert len(_audit("user.lock")) == 1
-    assert not lockout.register_failure(user, NOW + timedelta(minutes=16))  # already locked
+    # Already locked:
+    assert not lockout.register_failure(user, NOW + timedelta(minutes=16), POLICY)
 
 
 def test_unlock_requires_a_locked_account(make_user):
@@ -122,9 +128,9 @@ def test_sessions_end_all_but_the_current(app, make_user):
     user = make_user()
     with app.test_request_context():
         sessions.start(user, NOW)
-        sessions.start(user, NOW)  # a second browser: the Flask session now holds it
+        current = sessions.start(user, NOW)  # a second browser: the one making the change
         db.session.flush()
-        assert sessions.end_all(user, NOW, "password_change", keep_current=True) == 1
+        assert sessions.end_all(user, NOW, "password_change", keep_token=current) == 1
         rows = db.session.scalars(select(UserSession).order_by(UserSession.id)).all()
         db.session.refresh(rows[0])
         assert [r.end_reason for r in rows] == ["password_change", None]

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker import work
-from tracker.accounts import mfa, services
+from tracker.accounts import loader, mfa, services
 from tracker.accounts.forms import PasswordChangeForm
 from tracker.db import utcnow
 from tracker.forms import EmptyForm, submit
@@ -26,7 +26,8 @@ def security():
 def change_password():
     form = PasswordChangeForm()
     ok, ended = submit(form, lambda: services.change_own_password(
-        current_user, form.current_password.data, form.new_password.data, utcnow()))
+        current_user, form.current_password.data, form.new_password.data, utcnow(),
+        loader.current_token()))
     if ok:
         others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
         flash("Your password was changed." + others, "success")

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from tracker import work
-from tracker.accounts import lockout, mfa, services
+from tracker.accounts import loader, lockout, mfa, services
 from tracker.accounts.access import public, roles_required
 from tracker.accounts.forms import (
     CodeForm,
@@ -52,6 +52,10 @@ SIGN_IN_REFUSED = ("Sign-in failed: the email, password or code is not correct, 
                    "locked until an administrator unlocks it.")
 
 
+def _lockout_policy() -> lockout.LockoutPolicy:
+    return lockout.LockoutPolicy.from_config(current_app.config)
+
+
 def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -66,7 +70,8 @@ def login():
     if form.validate_on_submit():
         now = utcnow()
         with work.unit():
-            user = services.check_password(form.email.data, form.password.data, now)
+            user = services.check_password(form.email.data, form.password.data, now,
+                                           _lockout_policy())
             if user is not None and not user.has_factor:
                 mfa.begin_enrolment(user)
         if user is not None:
@@ -102,7 +107,8 @@ def _start_again():
 
 def _finish(user):
     target = session.get(PENDING, {}).get("next") or url_for("dashboard.index")
-    work.run(lambda: services.complete_sign_in(user, utcnow()))
+    token = work.run(lambda: services.complete_sign_in(user, utcnow()))
+    loader.store_token(token)
     login_user(user)
     return target
 
@@ -118,7 +124,8 @@ def login_code():
         return _start_again()
     form = CodeForm()
     if form.validate_on_submit():
-        ok = work.run(lambda: services.check_code(user, form.code.data, utcnow()))
+        ok = work.run(lambda: services.check_code(user, form.code.data, utcnow(),
+                                                  _lockout_policy()))
         if ok:
             return redirect(_finish(user))
         if user.locked_at is not None:
@@ -160,7 +167,8 @@ def login_enrol():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        work.run(lambda: services.record_logout(current_user, utcnow()))
+        work.run(lambda: services.record_logout(current_user, utcnow(),
+                                                loader.current_token()))
         logout_user()
         session.clear()
         flash("You are signed out.", "info")

@@ -8,10 +8,10 @@ from tracker import work
 from tracker.accounts import services as accounts
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
-from tracker.audit import presenter
 from tracker.audit import services as audit
-from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditRecord
+from tracker.audit_trail import presenter
+from tracker.audit_trail.forms import AuditFilterForm
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.inputs import page_number
