@@ -1,10 +1,9 @@
 """What a reminder says, built when it is sent so it reflects the data at that moment.
 None means the reminder no longer applies (answered, done, cancelled, deleted)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-
-from flask import render_template
 
 from tracker.calendar import content as calendar
 from tracker.checklist.models import ChecklistEntry
@@ -31,11 +30,13 @@ class Composed:
 class ContentSettings:
     """What the mails say depends on, from the configuration (mail.settings_from_config):
     the tracker's public address (tracker/links.py), the calendar settings of the
-    attached event and the outreach retention period."""
+    attached event, the outreach retention period, and how a mail template is rendered
+    (the app's flask.render_template: templates/reminders/mail.*)."""
 
     base_url: str
     calendar: calendar.FeedSettings
     retention_days: int
+    render: Callable[..., str]
 
 
 def _ics(event: Event, settings: ContentSettings) -> tuple[str, bytes]:
@@ -117,5 +118,5 @@ def render_bodies(composed: Composed, recipient_name: str,
                   settings: ContentSettings) -> tuple[str, str]:
     values = {"composed": composed, "name": recipient_name,
               "link": settings.base_url + composed.link}
-    return (render_template("reminders/mail.txt", **values),
-            render_template("reminders/mail.html", **values))
+    return (settings.render("reminders/mail.txt", **values),
+            settings.render("reminders/mail.html", **values))

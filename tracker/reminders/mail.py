@@ -14,7 +14,7 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
 
 from tracker import links
 from tracker.calendar.settings import feed_settings
@@ -46,7 +46,8 @@ def settings_from_config() -> MailSettings:
         password=config.get("MAIL_PASSWORD") or None, sender=config["MAIL_SENDER"],
         folder=Path(current_app.instance_path) / "mail",
         content=ContentSettings(base_url=base, calendar=feed_settings(config, base),
-                                retention_days=config["OUTREACH_RETENTION_DAYS"]))
+                                retention_days=config["OUTREACH_RETENTION_DAYS"],
+                                render=render_template))
 
 
 # Characters that end or break a header line (CR, LF, the other C0/C1 controls, DEL,
