@@ -46,12 +46,18 @@ def test_totp_code_accepted_once_and_only_in_its_window(make_user, totp_clock):
     user = make_user()
     totp = pyotp.TOTP(user.totp_secret)
     code = totp.at(totp_clock.advance())
-    assert mfa.verify(user, code, NOW)
-    assert not mfa.verify(user, code, NOW)  # the same code again
+    now = totp_clock.moment()  # the one clock: codes are checked at the `now` given
+    assert mfa.verify(user, code, now)
+    assert not mfa.verify(user, code, now)  # the same code again
     totp_clock.advance(90)
-    assert not mfa.verify(user, totp.at(totp_clock.now - 60), NOW)  # too old
-    assert mfa.verify(user, totp.at(totp_clock.now + 30), NOW)  # phone a step ahead
-    assert not mfa.verify(user, totp.at(totp_clock.now), NOW)  # earlier than the last one
+    now = totp_clock.moment()
+    assert not mfa.verify(user, totp.at(totp_clock.now - 60), now)  # too old
+    assert mfa.verify(user, totp.at(totp_clock.now + 30), now)  # phone a step ahead
+    assert not mfa.verify(user, totp.at(totp_clock.now), now)  # earlier than the last one
+    # The same code checked at another `now`: the window moves with it.
+    later = totp.at(totp_clock.now + 600)
+    assert not mfa.verify(user, later, now)
+    assert mfa.verify(user, later, now + timedelta(seconds=600))
 
 
 def test_malformed_codes_are_refused(make_user):
@@ -63,16 +69,19 @@ def test_malformed_codes_are_refused(make_user):
 def test_user_without_factor_cannot_pass_the_second_step(make_user, totp_clock):
     user = make_user(enrolled=False)
     mfa.begin_enrolment(user)  # a secret, not yet confirmed
-    assert not mfa.verify(user, pyotp.TOTP(user.totp_secret).at(totp_clock.advance()), NOW)
+    code = pyotp.TOTP(user.totp_secret).at(totp_clock.advance())
+    assert not mfa.verify(user, code, totp_clock.moment())
 
 
 def test_enrolment_needs_a_code_from_the_new_secret(make_user, totp_clock):
     user = make_user(enrolled=False)
     secret = mfa.begin_enrolment(user)
     assert len(secret) == 32
-    assert mfa.confirm_enrolment(user, "000000", NOW) is None
-    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()), NOW)
-    assert len(codes) == mfa.RECOVERY_CODE_COUNT and user.totp_enrolled_at == NOW
+    assert mfa.confirm_enrolment(user, "000000", totp_clock.moment()) is None
+    code = pyotp.TOTP(secret).at(totp_clock.advance())
+    codes = mfa.confirm_enrolment(user, code, totp_clock.moment())
+    assert (len(codes) == mfa.RECOVERY_CODE_COUNT
+            and user.totp_enrolled_at == totp_clock.moment())
     stored = set(db.session.scalars(select(RecoveryCode.code_hash)))
     assert len(stored) == 10 and not stored & set(codes)
     with pytest.raises(ValueError):
@@ -82,15 +91,17 @@ def test_enrolment_needs_a_code_from_the_new_secret(make_user, totp_clock):
 def test_recovery_codes_work_once(make_user, totp_clock):
     user = make_user(enrolled=False)
     secret = mfa.begin_enrolment(user)
-    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()), NOW)
-    assert mfa.verify(user, codes[3], NOW)
-    assert not mfa.verify(user, codes[3], NOW)
+    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()),
+                                  totp_clock.moment())
+    assert mfa.verify(user, codes[3], totp_clock.moment())
+    assert not mfa.verify(user, codes[3], totp_clock.moment())
     assert mfa.recovery_codes_left(user) == 9
     # Another user's code is no use.
     other = make_user(enrolled=False)
     other_codes = mfa.confirm_enrolment(
-        other, pyotp.TOTP(mfa.begin_enrolment(other)).at(totp_clock.advance()), NOW)
-    assert not mfa.verify(user, other_codes[0], NOW)
+        other, pyotp.TOTP(mfa.begin_enrolment(other)).at(totp_clock.advance()),
+        totp_clock.moment())
+    assert not mfa.verify(user, other_codes[0], totp_clock.moment())
 
 
 def test_reset_removes_the_factor_and_codes(make_user):
