@@ -39,6 +39,11 @@ class ContentSettings:
     render: Callable[..., str]
 
 
+def _when(instant, settings: ContentSettings) -> str:
+    """A time for people in the agency's zone (the calendar settings' zone)."""
+    return format_local(instant, zone=settings.calendar.zone)
+
+
 def _ics(event: Event, settings: ContentSettings) -> tuple[str, bytes]:
     return f"event-{event.id}.ics", calendar.render_event(event, settings.calendar)
 
@@ -48,8 +53,8 @@ def _event_upcoming(reminder: Reminder, settings: ContentSettings) -> Composed |
     if event is None or event.status_enum in FINAL_STATES:
         return None
     return Composed(
-        subject=f"Coming up: {event.title}, {format_local(event.starts_at)}",
-        lines=[f"{event.title} starts {format_local(event.starts_at)} at {event.venue}.",
+        subject=f"Coming up: {event.title}, {_when(event.starts_at, settings)}",
+        lines=[f"{event.title} starts {_when(event.starts_at, settings)} at {event.venue}.",
                f"Status: {event.status_label}. Permit: {event.permit_label}."],
         link=f"/events/{event.id}", attachment=_ics(event, settings))
 
@@ -64,9 +69,9 @@ def _checklist_due(reminder: Reminder, settings: ContentSettings) -> Composed | 
     return Composed(
         subject=f"Checklist item due: {event.title}",
         # An item can lose its due date after the reminder was made: say so in words.
-        lines=[f"Due {format_local(entry.due_at) or '(no due date set)'}: "
+        lines=[f"Due {_when(entry.due_at, settings) or '(no due date set)'}: "
                f"{entry.item.prompt}",
-               f"Event: {event.title}, {format_local(event.starts_at)}."],
+               f"Event: {event.title}, {_when(event.starts_at, settings)}."],
         link=f"/events/{event.id}/checklist", attachment=_ics(event, settings))
 
 
@@ -79,8 +84,8 @@ def _follow_up(reminder: Reminder, settings: ContentSettings) -> Composed | None
     return Composed(
         subject=f"Outreach follow-up today: {event.title}",
         lines=[f"Follow up on the {contact.purpose_label.lower()} contact of "
-               f"{format_local(contact.contacted_at)} ({contact.method_label.lower()}).",
-               f"Event: {event.title}, {format_local(event.starts_at)}."],
+               f"{_when(contact.contacted_at, settings)} ({contact.method_label.lower()}).",
+               f"Event: {event.title}, {_when(event.starts_at, settings)}."],
         link=f"/events/{event.id}/outreach")
 
 
@@ -91,8 +96,8 @@ def _retention_digest(reminder: Reminder, settings: ContentSettings) -> Composed
         return None
     lines = [f"{len(soon)} outreach entr{'y' if len(soon) == 1 else 'ies'} will have "
              "personal details purged in the next 7 days:"]
-    lines += [f"- {s.contact.event.title}: entry of {format_local(s.contact.contacted_at)}, "
-              f"purged {format_local(s.purge_at)}" for s in soon]
+    lines += [f"- {s.contact.event.title}: entry of {_when(s.contact.contacted_at, settings)}, "
+              f"purged {_when(s.purge_at, settings)}" for s in soon]
     return Composed(subject="Retention: personal details to be purged this week",
                     lines=lines, link="/retention/")
 
