@@ -1,5 +1,5 @@
 """10,000 due reminders, two dispatcher processes racing on PostgreSQL, a real SMTP
-server (tests/smtp.py, aiosmtpd): each must arrive exactly once, within 60 seconds.
+server (tests/support/smtp.py, aiosmtpd): each must arrive exactly once, within 60 seconds.
 
 The dispatchers are separate processes running tracker.reminders.dispatch.run_cycle in a
 loop, as two scheduler processes would: `python -m bench.reminders DATABASE_URL PORT`."""
@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 
 from bench.results import absolute_result, show
 from bench.setup import NOW, app_for, database, seed
-from tests.smtp import SmtpServer
+from tests.support.smtp import SmtpServer
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.reminders.models import Reminder, ReminderKind, ReminderState

@@ -5,7 +5,7 @@ does, then started again). Reports reminders lost and duplicated and answers 500
 The users sign in through the forms and loop with think time: dashboard, event list,
 an event, the inbox, and for planners an event edit and a new event through the forms
 (CSRF on). Reminders are rows inserted ahead, due evenly over the run, for future events
-and the bench users; mail goes to aiosmtpd (tests/smtp.py) with a small delay per message.
+and the bench users; mail goes to aiosmtpd (tests/support/smtp.py) with a small delay per message.
 
 BENCH_SOAK_SECONDS (600) and BENCH_SOAK_RESTART_SECONDS (120) shorten it for a try."""
 
@@ -30,8 +30,8 @@ from bench import data
 from bench.results import Result, show
 from bench.setup import app_for, database, free_port, seed
 from bench.web import ROOT, USER_AGENT, environment, gunicorn
-from tests.smtp import SmtpServer
-from tests.test_production_processes import FormReader
+from tests.operations.test_production_processes import FormReader
+from tests.support.smtp import SmtpServer
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.events.models import Event

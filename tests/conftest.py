@@ -2,7 +2,7 @@
 
 The database is SQLite (a new file per test) unless `--db=postgresql` (or
 TRACKER_TEST_DB=postgresql) selects PostgreSQL: a throwaway cluster started for the
-session (tests/postgres.py), or the server named by TRACKER_TEST_DATABASE_URL, with a
+session (tests/support/postgres.py), or the server named by TRACKER_TEST_DATABASE_URL, with a
 new database per test. `@pytest.mark.sqlite_only(reason)` and
 `@pytest.mark.postgresql_only(reason)` mark the few tests that concern one of them."""
 
@@ -66,7 +66,7 @@ def database_kind(pytestconfig) -> str:
 def postgres_server(database_kind):
     """The PostgreSQL server of the session. A cluster that cannot start is an error,
     never a skip: a run asked for PostgreSQL must run on it."""
-    from tests.postgres import Server
+    from tests.support.postgres import Server
 
     assert database_kind == POSTGRESQL, "a PostgreSQL-only fixture in a SQLite run"
     server = Server.from_environment()
@@ -351,8 +351,8 @@ def complete_stage(make_user):
 
 @pytest.fixture
 def smtp_server(app):
-    """A real SMTP server (aiosmtpd, tests/smtp.py) the app's mail goes to."""
-    from tests.smtp import SmtpServer
+    """A real SMTP server (aiosmtpd, tests/support/smtp.py) the app's mail goes to."""
+    from tests.support.smtp import SmtpServer
 
     server = SmtpServer().start()
     server.configure(app)

@@ -108,7 +108,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("retention.place_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
     ("retention.release_hold", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
     # The feed authenticates by its token, never by a session: a wrong token is a 404
-    # for everyone (tests/test_views_calendar.py covers a valid one).
+    # for everyone (tests/calendar/test_views.py covers a valid one).
     ("calendar.feed", "GET"): everyone(404),
     ("calendar.download", "GET"): signed_in(200),
     ("calendar.feed_list", "GET"): signed_in(200),
@@ -131,7 +131,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
     ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
     # Public health probe, never audited; 503 here because no scheduler runs in this test
-    # (tests/test_healthz.py covers the 200).
+    # (tests/operations/test_health.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
 }
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",

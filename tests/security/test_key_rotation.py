@@ -3,8 +3,8 @@ keeps sessions and the CSRF tokens of forms already open valid (Flask 3.1)."""
 
 import pytest
 
-from tests.accounts_support import signed_in
 from tests.security.test_web_csrf import _sign_in_with_token, _token
+from tests.support.accounts import signed_in
 from tracker import create_app
 from tracker.deploy import apply_key_rotation
 

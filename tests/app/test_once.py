@@ -5,7 +5,7 @@ record: events, outreach contacts, red-flag review decisions and feed links."""
 from sqlalchemy import func, insert, select
 
 from tests.conftest import NOW, login
-from tests.forms_support import main_form
+from tests.support.forms import main_form
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.calendar.models import CalendarFeed

@@ -10,8 +10,8 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from tests.accounts_support import as_json, audit_rows, fresh_user, signed_in
 from tests.conftest import PASSWORD, current_code, login
+from tests.support.accounts import as_json, audit_rows, fresh_user, signed_in
 from tracker.accounts.models import RecoveryCode, SignInFailure
 from tracker.accounts.roles import Role
 from tracker.db import utcnow

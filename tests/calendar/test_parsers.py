@@ -1,6 +1,6 @@
 """The iCalendar output read back by four independent parsers (RECIPES.md, icalendar):
 icalendar itself, the `ical` package (strict), vobject (validate=True) and Mozilla's
-ical.js (tests/js/parse_ics.mjs, the parser Thunderbird uses).
+ical.js (tests/support/js/parse_ics.mjs, the parser Thunderbird uses).
 
 1. Daylight-saving changes: the UTC instant each parser computes for DTSTART/DTEND must be
    the one zoneinfo gives, on both sides of the 2026 changes in America/Chicago.
@@ -41,8 +41,8 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import services as outreach
 
-ROOT = Path(__file__).resolve().parent.parent
-PARSE_ICS = ROOT / "tests" / "js" / "parse_ics.mjs"
+ROOT = Path(__file__).resolve().parents[2]
+PARSE_ICS = ROOT / "tests" / "support" / "js" / "parse_ics.mjs"
 ICAL_JS_PACKAGE = ROOT / "node_modules" / "ical.js" / "package.json"
 CHICAGO = ZoneInfo("America/Chicago")
 REFRESH = timedelta(hours=1)
@@ -96,7 +96,7 @@ def instant(iso: str) -> datetime:
 
 
 def ical_js_files(paths: list[Path | str], stdin: bytes | None = None) -> list[dict]:
-    """Run tests/js/parse_ics.mjs once over several files. Never skipped: without Node's
+    """Run tests/support/js/parse_ics.mjs once over several files. Never skipped: without Node's
     ical.js the test fails."""
     node = shutil.which("node")
     if node is None or not ICAL_JS_PACKAGE.exists():
@@ -379,7 +379,7 @@ def check_icalendar(body: bytes, items: list[HostileFields]) -> None:
 
 
 def check_ical_js(read: dict, items: list[HostileFields]) -> None:
-    """`read` is what tests/js/parse_ics.mjs printed for the feed."""
+    """`read` is what tests/support/js/parse_ics.mjs printed for the feed."""
     assert sorted(read["properties"]) == VCALENDAR_PROPERTIES
     assert events_only(read["components"]) == ["VEVENT"] * len(items)
     for n, (event, item) in enumerate(zip(read["events"], items, strict=True)):

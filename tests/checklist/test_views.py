@@ -21,7 +21,7 @@ from tracker.extensions import db
 
 JUSTIFICATION = "Approved by Lt. Example after a documented threat to the venue."
 DECISION_NOTE = "Predicate documented; scope limited to the venue."
-CSS = Path(__file__).resolve().parents[1] / "tracker" / "static" / "css" / "tracker.css"
+CSS = Path(__file__).resolve().parents[2] / "tracker" / "static" / "css" / "tracker.css"
 NAMES = {Role.PLANNER: "Pat Planner", Role.LIAISON: "Lou Liaison",
          Role.LEADERSHIP: "Lee Leader", Role.PRIVACY_OFFICER: "Pia Privacy",
          Role.ADMIN: "Ada Admin"}

@@ -3,7 +3,7 @@
 A dispatcher's claim token fences every change it makes: once another dispatcher has
 taken a reminder over, the first one sends nothing more and never undoes what the second
 recorded. The lease is renewed while a slow cycle runs, so a second dispatcher does not
-take over the work of a live one. A real SMTP server (tests/smtp.py), slowed down."""
+take over the work of a live one. A real SMTP server (tests/support/smtp.py), slowed down."""
 
 import asyncio
 import re

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.conftest import NOW, login
-from tests.forms_support import main_form
+from tests.support.forms import main_form
 from tracker.accounts.roles import Role
 from tracker.checklist import catalog
 from tracker.checklist import services as checklist

@@ -1,4 +1,4 @@
-"""Delivering reminders once (SECURITY.md R-1, R-2) to a real SMTP server (tests/smtp.py).
+"""Delivering reminders once (SECURITY.md R-1, R-2) to a real SMTP server (tests/support/smtp.py).
 
 Each cycle gets an explicit `now`, so outages, lost schedulers and stale claims are
 exact instants rather than sleeps."""

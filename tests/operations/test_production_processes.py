@@ -1,6 +1,6 @@
 """The production shape: the app under gunicorn (two workers, the `tracker:create_app()`
 factory) and TWO `flask --app tracker scheduler` processes on one PostgreSQL database,
-migrated with `flask db upgrade`, sending to one real SMTP server (tests/smtp.py).
+migrated with `flask db upgrade`, sending to one real SMTP server (tests/support/smtp.py).
 
 - Reminders falling due while both schedulers run are delivered exactly once each
   (SECURITY.md R-1, R-2 "several dispatchers at once").
@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, fresh_database
-from tests.smtp import SmtpServer, free_port
+from tests.support.smtp import SmtpServer, free_port
 from tracker import PROJECT_ROOT, create_app
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts

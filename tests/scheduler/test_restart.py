@@ -8,7 +8,7 @@ cycle, then started again (SECURITY.md R-1, R-2), on SQLite and PostgreSQL.
   30-second lease has lapsed: 0 lost, at most the one mail the server had accepted before
   the kill was recorded as sent duplicated, all delivered within about a minute.
 
-The SMTP server (tests/smtp.py) answers each message after 0.3 s, so a cycle of 30
+The SMTP server (tests/support/smtp.py) answers each message after 0.3 s, so a cycle of 30
 reminders takes about nine seconds and the signal lands in its middle."""
 
 import os

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.accounts_support import audit_rows, fresh_user
+from tests.support.accounts import audit_rows, fresh_user
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.extensions import db

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import fresh_database
-from tests.smtp import SmtpServer
-from tests.test_production_processes import make_user, record_event
+from tests.operations.test_production_processes import make_user, record_event
+from tests.support.smtp import SmtpServer
 from tracker import PROJECT_ROOT, create_app
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord

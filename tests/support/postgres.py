@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from tests.smtp import free_port
+from tests.support.smtp import free_port
 
 DRIVER = "postgresql+psycopg"
 #: The test cluster trades durability for speed: a crash loses nothing a test needs.

@@ -1,7 +1,7 @@
 // Reads an iCalendar file with Mozilla's ical.js (the parser Thunderbird uses) and prints
 // what a calendar client would see, as JSON, for tests/test_calendar_parsers.py:
 //
-//   node tests/js/parse_ics.mjs FILE.ics [FILE.ics ...]    ("-" reads standard input)
+//   node tests/support/js/parse_ics.mjs FILE.ics [FILE.ics ...]    ("-" reads standard input)
 //
 // One line of JSON per file, in order (several files share one Node start-up); exit
 // status 1 with the parser's error on stderr at the first file it cannot read.
@@ -10,7 +10,7 @@ import ICAL from "ical.js";
 
 const files = process.argv.slice(2);
 if (!files.length) {
-  console.error("usage: node tests/js/parse_ics.mjs FILE.ics|- [FILE.ics ...]");
+  console.error("usage: node tests/support/js/parse_ics.mjs FILE.ics|- [FILE.ics ...]");
   process.exit(2);
 }
 

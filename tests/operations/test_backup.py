@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from tests.conftest import NOW, login
-from tests.smtp import free_port
+from tests.support.smtp import free_port
 from tracker import create_app
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role

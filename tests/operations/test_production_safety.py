@@ -212,7 +212,7 @@ def test_the_example_environment_file_reads_the_same_in_the_shell_helper(tmp_pat
     function instead of running with settings missing."""
     import subprocess
 
-    example = Path(__file__).parent.parent / "docs" / "deploy" / "tracker.env.example"
+    example = Path(__file__).parents[2] / "docs" / "deploy" / "tracker.env.example"
     good = tmp_path / "good.env"
     good.write_text(example.read_text()
                     + "TRACKER_AGENCY_NAME='Metro Police Department'\n"
