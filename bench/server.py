@@ -27,7 +27,7 @@ if os.environ.get("BENCH_DIAGNOSTIC_NO_FEED_AUDIT"):
     from types import SimpleNamespace
 
     from tracker.audit import services as _audit
-    from tracker.calendar import views as _calendar_views
+    from tracker.calendar import serving as _calendar_views
 
     def _record(actor, action, *args, **kwargs):
         if action == "calendar.feed_fetch":

@@ -255,7 +255,8 @@ def make_event(make_user, event_data):
 
 
 class TotpClock:
-    """The time TOTP codes are checked at, moved on by a step per code, so a test can sign
+    """The time the sign-in steps run at (the `now` the sign-in views pass to the account
+    services, which check codes at it), moved on by a step per code, so a test can sign
     the same user in again at once (a real code works once per 30-second step)."""
 
     def __init__(self, start: float = NOW.timestamp()):
@@ -265,15 +266,23 @@ class TotpClock:
         self.now += seconds
         return self.now
 
+    def moment(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
+
+# The sign-in views' clock (and seed-demo's, which prints a demo account's current code).
+SIGN_IN_CLOCKS = ("tracker.accounts.views.utcnow", "tracker.demo.utcnow")
 _clock = TotpClock()
 
 
 @pytest.fixture(autouse=True)
 def totp_clock(monkeypatch):
+    """From the real time (sessions started at it are checked against the real time),
+    standing still but for each code's step."""
     global _clock
-    _clock = TotpClock()
-    monkeypatch.setattr("tracker.accounts.mfa.totp_clock", lambda: _clock.now)
+    _clock = TotpClock(datetime.now(UTC).timestamp())
+    for clock in SIGN_IN_CLOCKS:
+        monkeypatch.setattr(clock, _clock.moment)
     return _clock
 
 

@@ -98,16 +98,16 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "strong"
 
-    from tracker.accounts import sessions
+    from tracker.accounts import loader
 
     # Each request's user comes from its server-side session (tracker/accounts/sessions).
-    login_manager.user_loader(sessions.resume)
+    login_manager.user_loader(loader.load_user)
 
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.account_views import bp as account_bp
     from tracker.accounts.views import bp as accounts_bp
-    from tracker.audit.views import bp as audit_bp
+    from tracker.audit_trail.views import bp as audit_bp
     from tracker.calendar import hooks as calendar_hooks
     from tracker.calendar import panels as calendar_panels
     from tracker.calendar.views import bp as calendar_bp

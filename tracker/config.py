@@ -54,6 +54,9 @@ class DefaultConfig:
     # The tracker's public address, e.g. "https://tracker.agency.gov": used in feed links
     # and event links inside calendars. Without it, the address of the request is used.
     PUBLIC_BASE_URL: str | None = None
+    # Without PUBLIC_BASE_URL and without a request (mail sent by the scheduler), links
+    # point here: the address `make run` serves (tracker/links.py).
+    LOCAL_BASE_URL = "http://127.0.0.1:5000"
     # Each web worker keeps rendered feeds (plain and gzip) in memory up to this size;
     # beyond it the least recently used are read back from the database when needed.
     CALENDAR_MEMORY_CACHE_MB = 128

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from tracker import demo_console
+from tracker import demo_console, work
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
@@ -105,15 +105,15 @@ def seed_demo_command(qr):
             "password is printed in the README.")
     cli_origin("seed-demo")
     now = utcnow()
-    users = {role: _demo_user(email, name, [role], now)
-             for email, name, [role] in DEMO_USERS}
-    # The demo events were "recorded" a few days ago, so some reminders have come due
-    # since: the first dispatch shows them in the inbox and the mail folder.
-    recorded = now - timedelta(days=RECORDED_DAYS_AGO)
-    for row in DEMO_EVENTS:
-        _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
-    codes = demo_console.fresh_recovery_codes(users.values(), now)
-    db.session.commit()
+    with work.unit():
+        users = {role: _demo_user(email, name, [role], now)
+                 for email, name, [role] in DEMO_USERS}
+        # The demo events were "recorded" a few days ago, so some reminders have come due
+        # since: the first dispatch shows them in the inbox and the mail folder.
+        recorded = now - timedelta(days=RECORDED_DAYS_AGO)
+        for row in DEMO_EVENTS:
+            _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
+        codes = demo_console.fresh_recovery_codes(users.values(), now)
     demo_console.print_sign_in(
         [(roles[0].label, users[roles[0]]) for _email, _name, roles in DEMO_USERS], codes,
         DEMO_PASSWORD, current_app.config["TOTP_ISSUER"], qr=qr)
@@ -128,7 +128,7 @@ def demo_code_command(email):
     user = accounts.find_by_email(email)
     if user is None or user.email not in DEMO_EMAILS or not user.has_factor:
         raise click.ClickException(f"{email} is not a demo account with a demo key.")
-    click.echo(pyotp.TOTP(user.totp_secret).at(mfa.totp_clock()))
+    click.echo(pyotp.TOTP(user.totp_secret).at(utcnow()))
 
 
 def _demo_user(email, name, roles, now):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker import work
 from tracker.operations import private_files
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def database_findings() -> list[str]:
         hashes = db.session.execute(select(User.email, User.password_hash).where(
             User.active.is_(True))).all()
     except SQLAlchemyError as error:
-        db.session.rollback()
+        work.discard()
         return [f"The database could not be checked for demo accounts "
                 f"({type(error).__name__}): run `flask --app tracker db upgrade`."]
     if demo:
@@ -180,7 +181,7 @@ def warn_at_start(app: Flask) -> None:
                 problems.append("Demo accounts are in the database (seed-demo was run): "
                                 "see `flask --app tracker check-deploy`.")
         except SQLAlchemyError:  # not migrated yet, or unreachable: /healthz says so
-            db.session.rollback()
+            work.discard()
         finally:
             db.session.remove()
     for problem in problems:

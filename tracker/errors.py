@@ -3,8 +3,6 @@
 from flask import Flask, render_template
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.extensions import db
-
 
 class DomainError(Exception):
     """Base for errors a service raises for the caller to present."""
@@ -36,6 +34,14 @@ class Conflict(DomainError):
         self.current_version = current_version
 
 
+class Race(Conflict):
+    """Two saves of the same versioned record at the same moment: the unit of work
+    (tracker/work.py) turns SQLAlchemy's StaleDataError into this."""
+
+    PAGE_MESSAGE = ("Someone else saved this record at the same moment. Nothing was "
+                    "saved: open the page again to see the current version.")
+
+
 class InvalidTransition(DomainError):
     """A status change that is not allowed now; `reasons` says exactly what is missing."""
 
@@ -49,7 +55,9 @@ def _page(code: int, title: str, message: str):
     if code >= 500 or code == 409:
         # The failed unit of work is discarded first: nothing half-done is kept, and the
         # page itself can load the signed-in user again.
-        db.session.rollback()
+        from tracker import work  # work raises this module's errors: imported here
+
+        work.discard()
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
@@ -58,9 +66,9 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Forbidden, lambda e: _page(403, "Not allowed", str(e)))
     # A conflict no form caught (a POST-only button on a record changed meanwhile).
     app.register_error_handler(Conflict, lambda e: _page(409, "Changed meanwhile", str(e)))
-    app.register_error_handler(StaleDataError, lambda e: _page(
-        409, "Changed meanwhile", "Someone else saved this record at the same moment. "
-        "Nothing was saved: open the page again to see the current version."))
+    for race in (Race, StaleDataError):
+        app.register_error_handler(race, lambda e: _page(
+            409, "Changed meanwhile", Race.PAGE_MESSAGE))
     messages = {
         400: ("Bad request", "The request could not be understood. Go back and try again."),
         403: ("Not allowed", "Your role does not give access to this page."),

@@ -4,15 +4,12 @@ from collections.abc import Callable
 
 from flask import flash
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields import DateField, DateTimeField, TextAreaField
 
-from tracker import conflicts, inputs
+from tracker import conflicts, inputs, work
 from tracker.errors import Conflict, ValidationError
-from tracker.extensions import db
 
-RACE_MESSAGE = ("Someone else saved this record at the same moment. Nothing you entered "
-                "was saved yet.")
+RACE_MESSAGE = work.RACE_MESSAGE
 
 
 class Form(FlaskForm):
@@ -59,8 +56,9 @@ def apply_error(form: FlaskForm, error: ValidationError) -> None:
 
 def submit(form: FlaskForm, action, current: Callable[[], FlaskForm] | None = None):
     """The common POST step of a view: validate the form, run `action()` (one service
-    call), commit. Returns (True, result), or (False, None) when the form or the service
-    found a problem: the errors are on the form, and nothing was saved.
+    call) as one unit of work (tracker/work.py). Returns (True, result), or (False,
+    None) when the form or the service found a problem: the errors are on the form, and
+    nothing was saved.
 
     `current` builds the form for the record as it is now: on a conflict (the record was
     saved by someone else since the form was opened) `form.conflict` then compares field
@@ -68,17 +66,12 @@ def submit(form: FlaskForm, action, current: Callable[[], FlaskForm] | None = No
     if not form.validate_on_submit():
         return False, None
     try:
-        result = action()
-        db.session.commit()
-        return True, result
+        return True, work.run(action)
     except ValidationError as err:
-        db.session.rollback()
         apply_error(form, err)
-    except (Conflict, StaleDataError) as err:
-        db.session.rollback()
-        message = err.message if isinstance(err, Conflict) else RACE_MESSAGE
+    except Conflict as err:
         # Shown by the error summary macro (templates/_macros/forms.html).
-        conflicts.attach(form, current, message)
+        conflicts.attach(form, current, err.message)
     return False, None
 
 
@@ -90,15 +83,14 @@ def status_of(form: FlaskForm) -> int:
 
 
 def press(action, success: str) -> bool:
-    """A POST-only button (EmptyForm): check the CSRF token, run `action()`, commit and
-    flash `success`; a ValidationError is flashed instead and nothing is saved."""
+    """A POST-only button (EmptyForm): check the CSRF token, run `action()` as one unit
+    of work and flash `success`; a ValidationError is flashed instead and nothing is
+    saved."""
     if not EmptyForm().validate_on_submit():
         return False
     try:
-        action()
-        db.session.commit()
+        work.run(action)
     except ValidationError as err:
-        db.session.rollback()
         flash(err.message, "error")
         return False
     flash(success, "success")

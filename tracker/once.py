@@ -111,8 +111,8 @@ def submit_once(form: FlaskForm, action: Callable, location: Callable[[object], 
     try:
         ok, outcome = submit(form, create)
     except IntegrityError:
-        # Another submit of the same token committed first: answer with its page.
-        db.session.rollback()
+        # Another submit of the same token committed first (the unit of work rolled
+        # back what this one did): answer with its page.
         done = previous(token)
         if not done:
             raise

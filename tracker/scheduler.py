@@ -15,10 +15,19 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from tracker import work
+from tracker.accounts.services import disable_inactive
 from tracker.audit import services as audit
 from tracker.audit.context import Origin, set_origin
+from tracker.audit.keys import AuditSettings
+from tracker.audit.sealing import seal
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.operations.health import beat
+from tracker.outreach import jobs as outreach_jobs
+from tracker.outreach.retention import scrub_pending
+from tracker.reminders import jobs as reminder_jobs
+from tracker.reminders import mail, schedule
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +37,8 @@ JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1
 
 
 def purge_retention() -> str:
-    from tracker.outreach.cli import run_purge
-    from tracker.outreach.retention import scrub_pending
-
-    summary = f"{len(run_purge())} outreach entries purged"
+    purged = outreach_jobs.purge(utcnow(), current_app.config["OUTREACH_RETENTION_DAYS"])
+    summary = f"{len(purged)} outreach entries purged"
     if scrub_pending():
         log.warning("retention purge: erased values are still in the database files; "
                     "retried every minute (retention page)")
@@ -41,39 +48,30 @@ def purge_retention() -> str:
 def retry_retention_scrub() -> str | None:
     """Within a minute of a purge whose values could not be erased from the database
     files (a reader in the way), try again; nothing to do, nothing said."""
-    from tracker.outreach.cli import retry_scrub
-    from tracker.outreach.retention import scrub_pending
-
     if not scrub_pending():
         return None
-    if retry_scrub(utcnow()).erased:
+    if outreach_jobs.retry_scrub(utcnow()).erased:
         return "purged values erased from the database files"
     log.warning("retention purge: erased values still in the database files")
     return None
 
 
 def dispatch_reminders() -> str:
-    from tracker.reminders.cli import run_dispatch
-
-    result = run_dispatch()
+    result = reminder_jobs.dispatch_due(
+        utcnow(), mail.settings_from_config(), schedule.settings_from_config(current_app.config))
     return (f"{result.sent} reminders sent, {result.retrying} to retry"
             + (f", {result.released} handed back (stopping)" if result.released else ""))
 
 
 def disable_inactive_accounts() -> str:
-    from tracker.accounts.services import disable_inactive
-
-    disabled = disable_inactive(utcnow(), current_app.config["INACTIVE_ACCOUNT_DAYS"])
-    db.session.commit()
+    disabled = work.run(lambda: disable_inactive(
+        utcnow(), current_app.config["INACTIVE_ACCOUNT_DAYS"]))
     return f"{len(disabled)} inactive accounts deactivated"
 
 
 def seal_audit_trail() -> str | None:
     """Committed audit records into a signed block (SECURITY.md U-3). Says nothing when
     there was nothing to seal: an idle installation would log it every minute."""
-    from tracker.audit.keys import AuditSettings
-    from tracker.audit.sealing import seal
-
     result = seal(AuditSettings.from_config(current_app.config, current_app.instance_path),
                   utcnow())
     if result.blocks:
@@ -87,18 +85,14 @@ def remind_records_due() -> str | None:
     from tracker.timezones import local_date
 
     now = utcnow()
-    notice = weekly_notice(now, local_date(now))
-    db.session.commit()
+    notice = work.run(lambda: weekly_notice(now, local_date(now)))
     return f"weekly notice of past-due register items ({notice.id})" if notice else None
 
 
 def heartbeat() -> None:
     """Tell /healthz this process is alive. Returns nothing: a log line every 30 seconds
     would drown the others."""
-    from tracker.operations.health import beat
-
-    beat(utcnow())
-    db.session.commit()
+    work.run(lambda: beat(utcnow()))
 
 
 #: name -> (job, config key holding its interval in seconds or minutes, unit). A job
@@ -127,7 +121,7 @@ def run_job(app: Flask, name: str) -> None:
             if summary:
                 log.info("job %s: %s", name, summary)
         except Exception:
-            db.session.rollback()
+            work.discard()
             log.exception("job %s failed; it runs again at its next interval", name)
         finally:
             db.session.remove()
@@ -149,8 +143,7 @@ def record_start(scheduler: BaseScheduler, node: str | None = None) -> None:
     changes: dict = {"jobs": sorted(job.id for job in scheduler.get_jobs())}
     if node:
         changes["node"] = node
-    audit.record(None, "scheduler.start", "scheduler", changes=changes)
-    db.session.commit()
+    work.run(lambda: audit.record(None, "scheduler.start", "scheduler", changes=changes))
 
 
 @click.command("scheduler")

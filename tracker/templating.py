@@ -3,14 +3,17 @@
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
-from tracker.accounts.roles import ROLE_LABELS, Role
+from tracker.accounts.roles import Role
+from tracker.labels import label
 from tracker.timezones import agency_zone, format_local
 
 
 def install(app: Flask) -> None:
     app.add_template_filter(format_local, "localtime")
     app.add_template_filter(lambda d: format_local(d, "%a %-d %b %Y"), "localdate")
-    app.add_template_filter(lambda r: ROLE_LABELS[Role(r)], "role_label")
+    # Enum members name themselves (tracker/labels.py); a role is stored as its value.
+    app.add_template_filter(label, "label")
+    app.add_template_filter(lambda r: label(Role(r)), "role_label")
     # A global, not a context value: imported macros (the pager) do not see the context.
     app.add_template_global(_page_url, "page_url")
 

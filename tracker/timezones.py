@@ -38,11 +38,13 @@ def from_local(wall_clock: datetime, zone: ZoneInfo, field: str) -> datetime:
     return local.astimezone(UTC)
 
 
-def format_local(instant: datetime | None, fmt: str = "%a %-d %b %Y, %-I:%M %p") -> str:
-    """A time for people, always with its zone (e.g. "Sat 5 Dec 2026, 2:00 PM CST")."""
+def format_local(instant: datetime | None, fmt: str = "%a %-d %b %Y, %-I:%M %p",
+                 zone: ZoneInfo | None = None) -> str:
+    """A time for people, always with its zone (e.g. "Sat 5 Dec 2026, 2:00 PM CST"), in
+    `zone` when given, else the agency's."""
     if instant is None:
         return ""
-    local = to_local(instant)
+    local = to_local(instant, zone)
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 

@@ -12,8 +12,12 @@ from tracker.accounts import lockout, mfa, services, sessions
 from tracker.accounts.models import RecoveryCode, UserSession
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
+from tracker.config import DefaultConfig
 from tracker.errors import ValidationError
 from tracker.extensions import db
+
+# The configured policy: five failures within 15 minutes.
+POLICY = lockout.LockoutPolicy.from_config(vars(DefaultConfig))
 
 
 def _audit(action):
@@ -23,11 +27,12 @@ def _audit(action):
 
 def test_password_step_success_failure_unknown_and_inactive(make_user):
     user = make_user()
-    assert services.check_password(user.email, PASSWORD, NOW) == user
-    assert services.check_password(user.email, "wrong password", NOW) is None
-    assert services.check_password("nobody@agency.example.com", PASSWORD, NOW) is None
+    assert services.check_password(user.email, PASSWORD, NOW, POLICY) == user
+    assert services.check_password(user.email, "wrong password", NOW, POLICY) is None
+    assert services.check_password("nobody@agency.example.com", PASSWORD, NOW,
+                                   POLICY) is None
     user.active = False
-    assert services.check_password(user.email, PASSWORD, NOW) is None
+    assert services.check_password(user.email, PASSWORD, NOW, POLICY) is None
     reasons = [r.changes["reason"] for r in _audit("auth.login")]
     assert reasons == ["password", "unknown", "disabled"]
     unknown = _audit("auth.login")[1]
@@ -41,12 +46,18 @@ def test_totp_code_accepted_once_and_only_in_its_window(make_user, totp_clock):
     user = make_user()
     totp = pyotp.TOTP(user.totp_secret)
     code = totp.at(totp_clock.advance())
-    assert mfa.verify(user, code, NOW)
-    assert not mfa.verify(user, code, NOW)  # the same code again
+    now = totp_clock.moment()  # the one clock: codes are checked at the `now` given
+    assert mfa.verify(user, code, now)
+    assert not mfa.verify(user, code, now)  # the same code again
     totp_clock.advance(90)
-    assert not mfa.verify(user, totp.at(totp_clock.now - 60), NOW)  # too old
-    assert mfa.verify(user, totp.at(totp_clock.now + 30), NOW)  # phone a step ahead
-    assert not mfa.verify(user, totp.at(totp_clock.now), NOW)  # earlier than the last one
+    now = totp_clock.moment()
+    assert not mfa.verify(user, totp.at(totp_clock.now - 60), now)  # too old
+    assert mfa.verify(user, totp.at(totp_clock.now + 30), now)  # phone a step ahead
+    assert not mfa.verify(user, totp.at(totp_clock.now), now)  # earlier than the last one
+    # The same code checked at another `now`: the window moves with it.
+    later = totp.at(totp_clock.now + 600)
+    assert not mfa.verify(user, later, now)
+    assert mfa.verify(user, later, now + timedelta(seconds=600))
 
 
 def test_malformed_codes_are_refused(make_user):
@@ -58,16 +69,19 @@ def test_malformed_codes_are_refused(make_user):
 def test_user_without_factor_cannot_pass_the_second_step(make_user, totp_clock):
     user = make_user(enrolled=False)
     mfa.begin_enrolment(user)  # a secret, not yet confirmed
-    assert not mfa.verify(user, pyotp.TOTP(user.totp_secret).at(totp_clock.advance()), NOW)
+    code = pyotp.TOTP(user.totp_secret).at(totp_clock.advance())
+    assert not mfa.verify(user, code, totp_clock.moment())
 
 
 def test_enrolment_needs_a_code_from_the_new_secret(make_user, totp_clock):
     user = make_user(enrolled=False)
     secret = mfa.begin_enrolment(user)
     assert len(secret) == 32
-    assert mfa.confirm_enrolment(user, "000000", NOW) is None
-    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()), NOW)
-    assert len(codes) == mfa.RECOVERY_CODE_COUNT and user.totp_enrolled_at == NOW
+    assert mfa.confirm_enrolment(user, "000000", totp_clock.moment()) is None
+    code = pyotp.TOTP(secret).at(totp_clock.advance())
+    codes = mfa.confirm_enrolment(user, code, totp_clock.moment())
+    assert (len(codes) == mfa.RECOVERY_CODE_COUNT
+            and user.totp_enrolled_at == totp_clock.moment())
     stored = set(db.session.scalars(select(RecoveryCode.code_hash)))
     assert len(stored) == 10 and not stored & set(codes)
     with pytest.raises(ValueError):
@@ -77,15 +91,17 @@ def test_enrolment_needs_a_code_from_the_new_secret(make_user, totp_clock):
 def test_recovery_codes_work_once(make_user, totp_clock):
     user = make_user(enrolled=False)
     secret = mfa.begin_enrolment(user)
-    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()), NOW)
-    assert mfa.verify(user, codes[3], NOW)
-    assert not mfa.verify(user, codes[3], NOW)
+    codes = mfa.confirm_enrolment(user, pyotp.TOTP(secret).at(totp_clock.advance()),
+                                  totp_clock.moment())
+    assert mfa.verify(user, codes[3], totp_clock.moment())
+    assert not mfa.verify(user, codes[3], totp_clock.moment())
     assert mfa.recovery_codes_left(user) == 9
     # Another user's code is no use.
     other = make_user(enrolled=False)
     other_codes = mfa.confirm_enrolment(
-        other, pyotp.TOTP(mfa.begin_enrolment(other)).at(totp_clock.advance()), NOW)
-    assert not mfa.verify(user, other_codes[0], NOW)
+        other, pyotp.TOTP(mfa.begin_enrolment(other)).at(totp_clock.advance()),
+        totp_clock.moment())
+    assert not mfa.verify(user, other_codes[0], totp_clock.moment())
 
 
 def test_reset_removes_the_factor_and_codes(make_user):
@@ -100,13 +116,14 @@ def test_reset_removes_the_factor_and_codes(make_user):
 def test_lock_at_threshold_within_window(app, make_user):
     user = make_user()
     for minute in range(4):
-        assert not lockout.register_failure(user, NOW + timedelta(minutes=minute))
+        assert not lockout.register_failure(user, NOW + timedelta(minutes=minute), POLICY)
     # The first failure has left the window: still four within it.
-    assert not lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=1))
-    assert lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=2))
+    assert not lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=1), POLICY)
+    assert lockout.register_failure(user, NOW + timedelta(minutes=15, seconds=2), POLICY)
     assert user.locked_at is not None
     assert len(_audit("user.lock")) == 1
-    assert not lockout.register_failure(user, NOW + timedelta(minutes=16))  # already locked
+    # Already locked:
+    assert not lockout.register_failure(user, NOW + timedelta(minutes=16), POLICY)
 
 
 def test_unlock_requires_a_locked_account(make_user):
@@ -122,9 +139,9 @@ def test_sessions_end_all_but_the_current(app, make_user):
     user = make_user()
     with app.test_request_context():
         sessions.start(user, NOW)
-        sessions.start(user, NOW)  # a second browser: the Flask session now holds it
+        current = sessions.start(user, NOW)  # a second browser: the one making the change
         db.session.flush()
-        assert sessions.end_all(user, NOW, "password_change", keep_current=True) == 1
+        assert sessions.end_all(user, NOW, "password_change", keep_token=current) == 1
         rows = db.session.scalars(select(UserSession).order_by(UserSession.id)).all()
         db.session.refresh(rows[0])
         assert [r.end_reason for r in rows] == ["password_change", None]

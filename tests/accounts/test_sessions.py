@@ -38,7 +38,7 @@ def live_sessions(user) -> list[UserSession]:
 
 
 def at(monkeypatch, moment):
-    monkeypatch.setattr("tracker.accounts.sessions.utcnow", lambda: moment)
+    monkeypatch.setattr("tracker.accounts.loader.utcnow", lambda: moment)
 
 
 # --- S-1 ---------------------------------------------------------------------------------

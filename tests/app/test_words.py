@@ -8,6 +8,7 @@ from tracker.accounts.roles import Role
 from tracker.checklist.models import ChecklistEntry, EventChecklist
 from tracker.extensions import db
 from tracker.reminders.compose import compose
+from tracker.reminders.mail import settings_from_config
 from tracker.reminders.models import Reminder, ReminderKind
 
 
@@ -40,6 +41,7 @@ def test_reminder_mail_for_an_item_without_a_due_date(app, make_event):
     entry = next(e for e in _entries(event.id) if not e.answered)
     entry.due_at = None
     db.session.commit()
-    composed = compose(Reminder(kind=ReminderKind.CHECKLIST_DUE.value, object_id=entry.id))
+    composed = compose(Reminder(kind=ReminderKind.CHECKLIST_DUE.value, object_id=entry.id),
+                       settings_from_config().content)
     assert composed.lines[0].startswith("Due (no due date set): ")
     assert "None" not in "\n".join(composed.lines)

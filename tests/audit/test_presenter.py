@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from tracker.accounts.roles import Role
-from tracker.audit import presenter
 from tracker.audit import services as audit
 from tracker.audit.models import AuditRecord
+from tracker.audit_trail import presenter
+from tracker.audit_trail import query as trail
 from tracker.checklist.models import ChecklistEntry, EventChecklist
 from tracker.events import services as events
 from tracker.extensions import db
@@ -94,7 +95,7 @@ def test_filter_by_event_takes_its_checklist_answers_and_nothing_else(app, make_
     audit.record(planner, "event.update", "event", theirs.id)
     audit.record(planner, "checklist.answer", "checklist_entry", entry_id)
     db.session.commit()
-    found = db.session.scalars(audit.query(audit.AuditFilter(event_id=ours.id))).all()
+    found = db.session.scalars(trail.query(trail.AuditFilter(event_id=ours.id))).all()
     about = {(r.object_type, r.object_id) for r in found}
     assert ("event", str(ours.id)) in about and ("checklist_entry", entry_id) in about
     # Everything else found is about our event: its answers taken from the record.
@@ -105,7 +106,7 @@ def test_csv_cells_that_would_be_formulas_are_neutralised(app, make_user):
     planner = make_user(Role.PLANNER, name="=HYPERLINK(\"x\")")
     audit.record(planner, "event.update", "event", "+1", now=WHEN)
     db.session.commit()
-    records = db.session.scalars(audit.query(audit.AuditFilter(object_id="+1"))).all()
+    records = db.session.scalars(trail.query(trail.AuditFilter(object_id="+1"))).all()
     [header, row] = list(csv.reader(io.StringIO(presenter.to_csv(records))))
     assert header[:3] == ["When (local)", "When (UTC)", "Actor"]
     assert row[2] == "'=HYPERLINK(\"x\")"

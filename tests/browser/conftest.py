@@ -9,6 +9,7 @@ no sign-in leaks between tests.
 
 import itertools
 import threading
+import time as _time
 import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.conftest import TotpClock, fresh_database
+from tests.conftest import SIGN_IN_CLOCKS, TotpClock, fresh_database
 from tracker import create_app
 from tracker.accounts.models import User
 from tracker.config import DefaultConfig
@@ -75,14 +76,33 @@ def live_app(request, tmp_path_factory):
 _live: dict = {}
 
 
+class LiveClock(TotpClock):
+    """The real time, plus a step for each code taken: the browser session runs for
+    minutes, and the sign-in views' clock must not fall behind the sessions' checks."""
+
+    def __init__(self, start: float):
+        super().__init__(start)
+        self._offset = start - _time.time()
+
+    @property
+    def now(self) -> float:
+        return _time.time() + self._offset
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self._offset = value - _time.time()
+
+
 @pytest.fixture(scope="session")
 def totp_clock():
     """Replaces the per-test clock of tests/conftest.py: the demo accounts sign in again
     and again across the session, and a code works once, so the clock the server checks
-    codes at moves on a step per sign-in, from the real time."""
-    clock = TotpClock(start=datetime.now().timestamp())
+    codes at moves on a step per sign-in, from the real time (it keeps pace with the real
+    time, so the sessions it starts are never idle before the tests use them)."""
+    clock = LiveClock(start=datetime.now().timestamp())
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("tracker.accounts.mfa.totp_clock", lambda: clock.now)
+        for where in SIGN_IN_CLOCKS:
+            mp.setattr(where, clock.moment)
         _live["clock"] = clock
         yield clock
 

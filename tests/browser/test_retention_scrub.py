@@ -9,7 +9,7 @@ from tests.browser.conftest import PRIVACY, axe_check
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.outreach import retention
-from tracker.outreach.cli import retry_scrub
+from tracker.outreach.jobs import retry_scrub
 
 pytestmark = pytest.mark.browser
 

@@ -235,10 +235,10 @@ def test_a_reminder_that_cannot_be_composed_fails_once_and_shows_to_admins(
     _, [fine] = due_reminders(1, "Rally that can")
     real = compose.COMPOSERS[ReminderKind.EVENT_UPCOMING]
 
-    def fails_for_one(reminder):
+    def fails_for_one(reminder, settings):
         if reminder.object_id == event.id:
             raise ValueError("the event's text cannot be encoded")
-        return real(reminder)
+        return real(reminder, settings)
 
     monkeypatch.setitem(compose.COMPOSERS, ReminderKind.EVENT_UPCOMING, fails_for_one)
     result = dispatch.run_cycle(NOW, mail.settings_from_config())

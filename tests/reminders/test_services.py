@@ -332,13 +332,14 @@ def test_upcoming_mail_is_local_with_zone_ics_and_link(app, client, new_event, p
     app.config["PUBLIC_BASE_URL"] = "https://tracker.agency.example/"
     event = new_event(starts, title="Rally at the Capitol")
     reminder = rows(event.id, UPCOMING, recipient=people["planner"].id)[0]
-    composed = compose.compose(reminder)
+    content = mail.settings_from_config().content
+    composed = compose.compose(reminder, content)
 
     assert composed.subject == f"Coming up: Rally at the Capitol, {local}"
     assert composed.lines[0] == f"Rally at the Capitol starts {local} at Courthouse steps."
     # The inbox keeps a path in the tracker; mail makes it absolute with PUBLIC_BASE_URL.
     assert composed.link == f"/events/{event.id}"
-    text, html = compose.render_bodies(composed, "Pat Planner")
+    text, html = compose.render_bodies(composed, "Pat Planner", content)
     for body in (text, html):
         assert local in body and "America/Chicago" in body
         assert f"https://tracker.agency.example/events/{event.id}" in body

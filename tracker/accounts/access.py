@@ -6,9 +6,9 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.extensions import db
 
 
 def public(view):
@@ -32,10 +32,9 @@ def roles_required(*roles: Role):
 
 def deny():
     """Audit the refusal in its own transaction, then answer 403."""
-    db.session.rollback()
-    audit.record(current_user._get_current_object(), "access.denied", "route",
-                 request.endpoint, outcome=audit.DENIED)
-    db.session.commit()
+    work.discard()
+    work.run(lambda: audit.record(current_user._get_current_object(), "access.denied",
+                                  "route", request.endpoint, outcome=audit.DENIED))
     abort(403)
 
 

@@ -3,10 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker.accounts import mfa, services
+from tracker import work
+from tracker.accounts import loader, mfa, services
 from tracker.accounts.forms import PasswordChangeForm
 from tracker.db import utcnow
-from tracker.extensions import db
 from tracker.forms import EmptyForm, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -26,7 +26,8 @@ def security():
 def change_password():
     form = PasswordChangeForm()
     ok, ended = submit(form, lambda: services.change_own_password(
-        current_user, form.current_password.data, form.new_password.data, utcnow()))
+        current_user, form.current_password.data, form.new_password.data, utcnow(),
+        loader.current_token()))
     if ok:
         others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
         flash("Your password was changed." + others, "success")
@@ -38,7 +39,6 @@ def change_password():
 def recovery_codes():
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("account.security"))
-    codes = mfa.regenerate_recovery_codes(current_user, utcnow())
-    db.session.commit()
+    codes = work.run(lambda: mfa.regenerate_recovery_codes(current_user, utcnow()))
     return render_template("accounts/recovery_codes.html", codes=codes,
                            next_url=url_for("account.security"), first_time=False)

@@ -4,12 +4,12 @@ import sys
 
 import click
 
+from tracker import work
 from tracker.accounts import lockout, mfa, services, sessions
 from tracker.accounts.roles import Role
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
 from tracker.errors import ValidationError
-from tracker.extensions import db
 
 
 @click.command("create-user")
@@ -24,11 +24,10 @@ def create_user_command(email, display_name, roles, password_stdin):
     cli_origin("create-user")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = services.create_user(None, email=email, display_name=display_name,
-                                    roles=roles, password=password, now=utcnow())
-        db.session.commit()
+        user = work.run(lambda: services.create_user(
+            None, email=email, display_name=display_name, roles=roles, password=password,
+            now=utcnow()))
     except ValidationError as err:
-        db.session.rollback()
         raise click.ClickException(f"{err.field}: {err.message}") from err
     click.echo(f"Created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}.")
 
@@ -48,10 +47,9 @@ def unlock_user_command(email):
     cli_origin("unlock-user")
     user = _account(email)
     try:
-        lockout.unlock(None, user, utcnow())
+        work.run(lambda: lockout.unlock(None, user, utcnow()))
     except ValidationError as err:
         raise click.ClickException(err.message) from err
-    db.session.commit()
     click.echo(f"Unlocked user {user.id} <{user.email}>.")
 
 
@@ -62,8 +60,8 @@ def reset_factor_command(email):
     user sets up a new authenticator at their next sign-in."""
     cli_origin("reset-factor")
     user = _account(email)
-    mfa.reset(None, user, utcnow())
-    ended = sessions.end_all(user, utcnow(), "factor_reset")
-    db.session.commit()
+    with work.unit():
+        mfa.reset(None, user, utcnow())
+        ended = sessions.end_all(user, utcnow(), "factor_reset")
     click.echo(f"Second factor of user {user.id} <{user.email}> removed; "
                f"{ended} session(s) ended.")

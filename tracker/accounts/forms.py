@@ -5,8 +5,9 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from tracker.accounts.roles import ROLE_LABELS
+from tracker.accounts.roles import Role
 from tracker.forms import Form
+from tracker.labels import choices
 
 
 class LoginForm(Form):
@@ -54,7 +55,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _role_choices():
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return choices(Role)
 
 
 class _UserFields(Form):

@@ -3,9 +3,10 @@ wrong code) within LOCKOUT_WINDOW_MINUTES lock the account until an administrato
 unlocks it. The sign-in page gives the same answer for a locked account as for a wrong
 password or an unknown email, so lockout does not reveal which emails exist."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 
 from tracker.accounts.models import SignInFailure, User
@@ -14,14 +15,27 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 
 
-def register_failure(user: User, now: datetime) -> bool:
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures within what time lock an account (from the configuration, at
+    the boundary)."""
+
+    threshold: int
+    window: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "LockoutPolicy":
+        return cls(config["LOCKOUT_THRESHOLD"],
+                   timedelta(minutes=config["LOCKOUT_WINDOW_MINUTES"]))
+
+
+def register_failure(user: User, now: datetime, policy: LockoutPolicy) -> bool:
     """Count a failure; returns True when it locked the account."""
     db.session.add(SignInFailure(user_id=user.id, at=now))
     db.session.flush()
-    window = timedelta(minutes=current_app.config["LOCKOUT_WINDOW_MINUTES"])
     recent = db.session.scalar(select(func.count(SignInFailure.id)).where(
-        SignInFailure.user_id == user.id, SignInFailure.at > now - window))
-    if recent < current_app.config["LOCKOUT_THRESHOLD"] or user.locked_at is not None:
+        SignInFailure.user_id == user.id, SignInFailure.at > now - policy.window))
+    if recent < policy.threshold or user.locked_at is not None:
         return False
     user.locked_at = now
     audit.record(None, "user.lock", "user", user.id, now=now,

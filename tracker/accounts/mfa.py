@@ -8,8 +8,7 @@ or an earlier one is accepted again, so a code seen over someone's shoulder is u
 import hashlib
 import hmac
 import secrets
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pyotp
 import segno
@@ -26,11 +25,6 @@ RECOVERY_CODE_LENGTH = 12
 # 30 seconds arrives in the next step.
 DRIFT_STEPS = 1
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
-
-
-def totp_clock() -> float:
-    """Seconds since the epoch for TOTP. A function so tests can move time forward."""
-    return time.time()
 
 
 def begin_enrolment(user: User) -> str:
@@ -54,19 +48,19 @@ def qr_svg(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704  # nosec B704
 
 
-def _matching_step(secret: str, code: str) -> int | None:
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
-    current = totp.timecode(datetime.fromtimestamp(totp_clock(), UTC))
+    current = totp.timecode(now)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
 
 
-def _accept_totp(user: User, code: str) -> bool:
+def _accept_totp(user: User, code: str, now: datetime) -> bool:
     if not user.totp_secret or not (code.isdigit() and len(code) == 6):
         return False
-    step = _matching_step(user.totp_secret, code)
+    step = _matching_step(user.totp_secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     # A conditional update: of two requests racing with the same code, one wins.
@@ -104,18 +98,19 @@ def _accept_recovery(user: User, code: str, now: datetime) -> bool:
 
 
 def verify(user: User, code: str, now: datetime) -> bool:
-    """A current authenticator code not used before, or an unused recovery code."""
+    """A code of the authenticator at `now` (one step of drift either way) not used
+    before, or an unused recovery code."""
     code = (code or "").strip().replace(" ", "")
     if not user.has_factor:
         return False
-    return _accept_totp(user, code) or _accept_recovery(user, code, now)
+    return _accept_totp(user, code, now) or _accept_recovery(user, code, now)
 
 
 def confirm_enrolment(user: User, code: str, now: datetime) -> list[str] | None:
     """Finish enrolment when the code matches the new secret; returns the recovery codes
     to show once, or None when the code is wrong."""
     code = (code or "").strip().replace(" ", "")
-    if user.has_factor or not _accept_totp(user, code):
+    if user.has_factor or not _accept_totp(user, code, now):
         return None
     user.totp_enrolled_at = now
     codes = _new_recovery_codes(user)

@@ -1,24 +1,20 @@
 """The roles a user can hold. A user may hold several."""
 
-from enum import StrEnum
+from tracker.labels import Labelled, name
 
 
-class Role(StrEnum):
+class Role(Labelled):
     ADMIN = "admin"
     PLANNER = "planner"
     LIAISON = "liaison"
     LEADERSHIP = "leadership"
     PRIVACY_OFFICER = "privacy_officer"
 
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
 
-
-ROLE_LABELS = {
+name({
     Role.ADMIN: "Administrator",
     Role.PLANNER: "Planner",
     Role.LIAISON: "Liaison officer",
     Role.LEADERSHIP: "Leadership",
     Role.PRIVACY_OFFICER: "Privacy (P/CRCL) officer",
-}
+})

@@ -139,7 +139,8 @@ def set_password(actor: User | None, user: User, password: str, now: datetime,
         sessions.end_all(user, now, "password_reset")
 
 
-def check_password(email: str, password: str, now: datetime) -> User | None:
+def check_password(email: str, password: str, now: datetime,
+                   policy: lockout.LockoutPolicy) -> User | None:
     """The first sign-in step: the user if the email and password match an active,
     unlocked account, else None.
 
@@ -157,14 +158,15 @@ def check_password(email: str, password: str, now: datetime) -> User | None:
                                                               "reason": reason},
                      label=None if user else "anonymous")
         if reason == "password":
-            lockout.register_failure(user, now)
+            lockout.register_failure(user, now, policy)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
-def check_code(user: User, code: str, now: datetime) -> bool:
+def check_code(user: User, code: str, now: datetime,
+               policy: lockout.LockoutPolicy) -> bool:
     """The second step: a code from the user's authenticator or a recovery code. A wrong
     code counts toward the lockout like a wrong password."""
     if user.locked_at is None and user.active and mfa.verify(user, code, now):
@@ -172,29 +174,33 @@ def check_code(user: User, code: str, now: datetime) -> bool:
     audit.record(user, "auth.login", "user", user.id, outcome=audit.FAILURE, now=now,
                  changes={"step": "code"})
     if user.locked_at is None:
-        lockout.register_failure(user, now)
+        lockout.register_failure(user, now, policy)
     return False
 
 
-def complete_sign_in(user: User, now: datetime) -> None:
-    """Both steps passed: a new server-side session, the failure count cleared."""
+def complete_sign_in(user: User, now: datetime) -> str:
+    """Both steps passed: a new server-side session, the failure count cleared. Returns
+    the session's token for the cookie."""
     lockout.clear_failures(user)
     user.last_login_at = now
-    sessions.start(user, now)
+    token = sessions.start(user, now)
     audit.record(user, "auth.login", "user", user.id, now=now)
+    return token
 
 
-def record_logout(user: User, now: datetime) -> None:
-    sessions.end_current(user, now)
+def record_logout(user: User, now: datetime, token: str | None) -> None:
+    sessions.end_current(user, now, token)
     audit.record(user, "auth.logout", "user", user.id, now=now)
 
 
-def change_own_password(user: User, current: str, new: str, now: datetime) -> int:
-    """The signed-in user changes their password; their other sessions end."""
+def change_own_password(user: User, current: str, new: str, now: datetime,
+                        token: str | None) -> int:
+    """The signed-in user changes their password; their other sessions (all but the one
+    of the cookie `token`) end."""
     if not verify_password(user.password_hash, current):
         raise ValidationError("current_password", "The current password is not correct.")
     set_password(user, user, new, now, field="new_password")
-    return sessions.end_all(user, now, "password_change", keep_current=True)
+    return sessions.end_all(user, now, "password_change", keep_token=token)
 
 
 def reset_factor(actor: User, user: User, now: datetime) -> None:

@@ -15,7 +15,8 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from tracker.accounts import lockout, mfa, services
+from tracker import work
+from tracker.accounts import loader, lockout, mfa, services
 from tracker.accounts.access import public, roles_required
 from tracker.accounts.forms import (
     CodeForm,
@@ -51,6 +52,10 @@ SIGN_IN_REFUSED = ("Sign-in failed: the email, password or code is not correct, 
                    "locked until an administrator unlocks it.")
 
 
+def _lockout_policy() -> lockout.LockoutPolicy:
+    return lockout.LockoutPolicy.from_config(current_app.config)
+
+
 def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -64,10 +69,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         now = utcnow()
-        user = services.check_password(form.email.data, form.password.data, now)
-        if user is not None and not user.has_factor:
-            mfa.begin_enrolment(user)
-        db.session.commit()
+        with work.unit():
+            user = services.check_password(form.email.data, form.password.data, now,
+                                           _lockout_policy())
+            if user is not None and not user.has_factor:
+                mfa.begin_enrolment(user)
         if user is not None:
             session.clear()
             session[PENDING] = {"user": user.id, "at": now.timestamp(),
@@ -101,8 +107,8 @@ def _start_again():
 
 def _finish(user):
     target = session.get(PENDING, {}).get("next") or url_for("dashboard.index")
-    services.complete_sign_in(user, utcnow())
-    db.session.commit()
+    token = work.run(lambda: services.complete_sign_in(user, utcnow()))
+    loader.store_token(token)
     login_user(user)
     return target
 
@@ -118,8 +124,8 @@ def login_code():
         return _start_again()
     form = CodeForm()
     if form.validate_on_submit():
-        ok = services.check_code(user, form.code.data, utcnow())
-        db.session.commit()
+        ok = work.run(lambda: services.check_code(user, form.code.data, utcnow(),
+                                                  _lockout_policy()))
         if ok:
             return redirect(_finish(user))
         if user.locked_at is not None:
@@ -149,7 +155,7 @@ def login_enrol():
             target = _finish(user)  # commits the factor and its recovery codes
             return render_template("accounts/recovery_codes.html", codes=codes,
                                    next_url=target, first_time=True)
-        db.session.rollback()
+        work.discard()
         form.code.errors = ["That code does not match. Check that the app shows the "
                             "account you just added, and enter its current code."]
     uri = mfa.provisioning_uri(user, current_app.config["TOTP_ISSUER"])
@@ -161,8 +167,8 @@ def login_enrol():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        services.record_logout(current_user, utcnow())
-        db.session.commit()
+        work.run(lambda: services.record_logout(current_user, utcnow(),
+                                                loader.current_token()))
         logout_user()
         session.clear()
         flash("You are signed out.", "info")

@@ -4,12 +4,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from tracker import work
 from tracker.audit import keys, sealing, verification
 from tracker.audit import services as audit
 from tracker.audit.context import Origin, set_origin
 from tracker.db import utcnow
 from tracker.errors import ValidationError
-from tracker.extensions import db
 
 audit_cli = AppGroup("audit", help="The audit trail: seal, verify, rotate the key.")
 
@@ -76,9 +76,8 @@ def rotate_key_command():
     except ValidationError as error:
         click.echo(f"Key not rotated: {error.message}", err=True)
         raise SystemExit(1) from error
-    audit.record(None, "audit.key_rotate", "audit_key", new,
-                 changes={"old_key_id": old, "new_key_id": new})
-    db.session.commit()
+    work.run(lambda: audit.record(None, "audit.key_rotate", "audit_key", new,
+                                  changes={"old_key_id": old, "new_key_id": new}))
     click.echo(f"Signing key rotated: {old} -> {new}. Keep {config.key_folder} "
                "backed up apart from the database.")
 
@@ -94,8 +93,8 @@ def reanchor_command():
     except ValidationError as error:
         click.echo(f"Not re-anchored: {error.message}", err=True)
         raise SystemExit(1) from error
-    audit.record(None, "audit.reanchor", "audit_anchor", None, now=now,
-                 changes={"blocks": blocks, "previous_anchor": kept.name if kept else None})
-    db.session.commit()
+    work.run(lambda: audit.record(
+        None, "audit.reanchor", "audit_anchor", None, now=now,
+        changes={"blocks": blocks, "previous_anchor": kept.name if kept else None}))
     click.echo(f"New anchor with {_count(blocks, 'block')}."
                + (f" The previous anchor is kept as {kept}." if kept else ""))

@@ -131,6 +131,8 @@ def seal(settings: keys.AuditSettings, now: datetime) -> SealResult:
             to_anchor = [entry(b) for b in behind + new_blocks]
             result = SealResult([b.id for b in new_blocks], count, signer.key_id,
                                 [e.block for e in to_anchor])
+            # Its own transaction, not tracker/work.py: the seal lock is held until this
+            # commit, and the anchor file is written only after it.
             db.session.commit()
         except BaseException:
             db.session.rollback()

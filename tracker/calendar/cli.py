@@ -4,6 +4,7 @@ import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
 
+from tracker import links, work
 from tracker.accounts import services as accounts
 from tracker.calendar import feeds
 from tracker.cli_support import cli_origin
@@ -27,19 +28,17 @@ feeds_cli = AppGroup("feeds", help="Calendar feed links.")
 def create_command(email, name, kind, status, mine, exclude_cancelled, base_url):
     """Create a feed link for EMAIL's account and print its URL (shown only once)."""
     cli_origin("feeds-create")
-    base = (base_url or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    base = (base_url or "").rstrip("/") or links.current_base(local=False)
     if not base:
         raise click.ClickException("Give --base-url or set PUBLIC_BASE_URL.")
     owner = accounts.find_by_email(email)
     if owner is None or not owner.active:
         raise click.ClickException(f"No active user {email}.")
     try:
-        feed, token = feeds.create_feed(None, owner, name, feeds.FeedFilter(
+        feed, token = work.run(lambda: feeds.create_feed(None, owner, name, feeds.FeedFilter(
             kind=kind, status=status, assigned_to_owner=mine,
-            include_cancelled=not exclude_cancelled), utcnow())
-        db.session.commit()
+            include_cancelled=not exclude_cancelled), utcnow()))
     except ValidationError as err:
-        db.session.rollback()
         raise click.ClickException(f"{err.field}: {err.message}") from err
     with current_app.test_request_context():
         path = url_for("calendar.feed", token=token)
@@ -57,8 +56,7 @@ def revoke_command(feed_id):
     if feed is None:
         raise click.ClickException(f"No feed {feed_id}.")
     try:
-        feeds.revoke(None, feed, utcnow())
-        db.session.commit()
+        work.run(lambda: feeds.revoke(None, feed, utcnow()))
     except ValidationError as err:
         raise click.ClickException(err.message) from err
     click.echo(f"Feed {feed_id} revoked.")

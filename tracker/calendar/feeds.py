@@ -17,8 +17,9 @@ from tracker.accounts.roles import Role
 from tracker.audit import services as audit
 from tracker.calendar.models import CalendarFeed
 from tracker.errors import Forbidden, NotFound, ValidationError
-from tracker.events.models import EventKind, EventStatus, label
+from tracker.events.models import EventKind, EventStatus
 from tracker.extensions import db
+from tracker.labels import label
 
 TOKEN_BYTES = 32
 NAME_MAX = 100

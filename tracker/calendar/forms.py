@@ -4,8 +4,9 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.calendar.feeds import NAME_MAX
-from tracker.events.models import EventKind, EventStatus, choices
+from tracker.events.models import EventKind, EventStatus
 from tracker.forms import Form
+from tracker.labels import choices
 from tracker.once import SubmitOnceForm
 
 

@@ -1,8 +1,5 @@
 """Calendar pages: the feed itself (token, no sign-in), event downloads, feed links."""
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 from flask import (
     Blueprint,
     Response,
@@ -16,15 +13,17 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker import links, work
 from tracker.accounts.access import public
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.calendar import assembly, cache, content, feeds, fetch_counts
+from tracker.calendar import assembly, content, feeds, fetch_counts, serving
 from tracker.calendar.forms import FeedForm
+from tracker.calendar.settings import feed_settings
 from tracker.db import utcnow
 from tracker.errors import ValidationError
 from tracker.events import services as events
-from tracker.extensions import csrf, db, limiter
+from tracker.extensions import csrf, limiter
 from tracker.forms import EmptyForm, press, status_of
 from tracker.once import submit_once
 
@@ -32,13 +31,7 @@ bp = Blueprint("calendar", __name__)
 
 
 def settings() -> content.FeedSettings:
-    config = current_app.config
-    base = (config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return content.FeedSettings(
-        zone=ZoneInfo(config["AGENCY_TIMEZONE"]),
-        refresh=timedelta(minutes=config["CALENDAR_REFRESH_MINUTES"]),
-        cancelled_days=config["CALENDAR_CANCELLED_DAYS"], base_url=base,
-        uid_domain=config["CALENDAR_UID_DOMAIN"])
+    return feed_settings(current_app.config, links.current_base())
 
 
 def _calendar_response(body: bytes, etag: str, modified, filename: str | None = None):
@@ -59,44 +52,23 @@ def _calendar_response(body: bytes, etag: str, modified, filename: str | None = 
 def feed(token: str):
     """Calendar clients cannot send headers or cookies: the token in the path is the
     credential (a documented exception), valid on this route only."""
-    now = utcnow()
-    found, why = feeds.recognise(token)
-    if why != "ok":
-        audit.record(None, "calendar.feed_fetch", "calendar_feed",
-                     found.id if found else None, outcome=audit.DENIED, now=now,
-                     changes={"reason": why}, label="feed token")
-        db.session.commit()
+    with work.unit():
+        answer = serving.answer(
+            token, utcnow(), settings(), current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20,
+            gzipped=request.accept_encodings["gzip"] > 0,
+            not_modified=request.if_none_match.contains_weak, counter=_counter())
+    if not answer.found:
         abort(404)
-    cached = cache.cached_feed(found.id, now, settings(),
-                               current_app.config["CALENDAR_MEMORY_CACHE_MB"] << 20)
-    gzipped = request.accept_encodings["gzip"] > 0
-    etag = cached.gzip_etag if gzipped else cached.etag
-    feeds.mark_used(found, now)
-    if request.if_none_match.contains_weak(etag.strip('"')):
-        # Nothing disclosed: counted per feed and hour, not audited one by one (U-1).
-        _count_not_modified(found.id, now)
-        db.session.commit()
-        return _feed_response(None, gzipped, etag, cached.modified_at)
-    # The bytes are read only for a full answer, inside this unit of work.
-    rendering = cached.rendering()
-    audit.record(None, "calendar.feed_fetch", "calendar_feed", found.id, now=now,
-                 label="feed token", changes={"events": cached.event_count})
-    db.session.commit()
-    return _feed_response(rendering, gzipped, etag, cached.modified_at)
+    return _feed_response(answer.rendering, answer.gzipped, answer.etag, answer.modified_at)
 
 
-def _count_not_modified(feed_id: int, now) -> None:
+def _counter() -> fetch_counts.NotModifiedCounter:
+    """This web worker's count of 304 answers (calendar/fetch_counts.py)."""
     counter = current_app.extensions.get("feed_not_modified")
     if counter is None:
         counter = current_app.extensions.setdefault("feed_not_modified",
                                                     fetch_counts.NotModifiedCounter())
-    due = counter.count(feed_id, now)
-    if due:
-        try:
-            fetch_counts.add(due)
-        except Exception:
-            counter.put_back(due)
-            raise
+    return counter
 
 
 def _feed_response(rendering, gzipped: bool, etag: str, modified):
@@ -121,17 +93,13 @@ def _feed_response(rendering, gzipped: bool, etag: str, modified):
 def download(event_id: int):
     event = events.get_event(event_id)
     body = content.render_event(event, settings())
-    audit.record(current_user, "calendar.download", "event", event.id)
-    db.session.commit()
+    work.run(lambda: audit.record(current_user, "calendar.download", "event", event.id))
     return _calendar_response(body, assembly.etag_of(body), event.updated_at,
                               f"event-{event.id}.ics")
 
 
 def _feed_urls(token: str) -> dict[str, str]:
-    https = url_for("calendar.feed", token=token, _external=True, _scheme="https")
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        https = base.rstrip("/") + url_for("calendar.feed", token=token)
+    https = links.public_url(url_for("calendar.feed", token=token), scheme="https")
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 
@@ -177,11 +145,9 @@ def feed_regenerate(feed_id: int):
     feed = feeds.get_owned(current_user, feed_id)
     if EmptyForm().validate_on_submit():
         try:
-            token = feeds.regenerate(current_user, feed, utcnow())
-            db.session.commit()
+            token = work.run(lambda: feeds.regenerate(current_user, feed, utcnow()))
             return _show_token(feed, token)
         except ValidationError as err:
-            db.session.rollback()
             flash(err.message, "error")
     return redirect(url_for("calendar.feed_list"))
 

@@ -3,13 +3,13 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.checklist import catalog
 from tracker.checklist.forms import ItemForm
 from tracker.db import utcnow
 from tracker.errors import NotFound
-from tracker.extensions import db
 from tracker.forms import EmptyForm, status_of, submit
 
 bp = Blueprint("checklist_admin", __name__, url_prefix="/admin/checklist")
@@ -28,8 +28,7 @@ def publish_shipped():
     """Publish version 1 from the file shipped with the tracker, if nothing is published
     yet (otherwise the first new event does it)."""
     if EmptyForm().validate_on_submit():
-        catalog.ensure_template(utcnow())
-        db.session.commit()
+        work.run(lambda: catalog.ensure_template(utcnow()))
     return redirect(url_for("checklist_admin.index"))
 
 
@@ -102,8 +101,7 @@ def delete_item(key: str):
         return render_template("checklist/confirm_remove_item.html", item=item,
                                template=catalog.current_template(), form=EmptyForm())
     if EmptyForm().validate_on_submit():
-        template = catalog.remove_item(current_user, key, utcnow(),
-                                       f"Removed item {key}")
-        db.session.commit()
+        template = work.run(lambda: catalog.remove_item(current_user, key, utcnow(),
+                                                        f"Removed item {key}"))
         flash(f"Item removed: published checklist version {template.version}.", "success")
     return redirect(url_for("checklist_admin.index"))

@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tracker.accounts.roles import ROLE_LABELS
 from tracker.checklist.catalog import GUIDANCE_MAX, PROMPT_MAX, RESPONSIBLE_ROLES
 from tracker.checklist.models import ResponseType, Stage, TemplateItem
 from tracker.checklist.services import JUSTIFICATION_MAX, SHORT_TEXT_MAX
@@ -90,7 +89,7 @@ class ItemForm(VersionedForm, Form):
         description="One per line: yes or no for a yes/no item, or option text for a choice "
                     "item. Leave empty if no answer raises a red flag.")
     responsible_role = SelectField("Responsible role", choices=[
-        (r.value, ROLE_LABELS[r]) for r in RESPONSIBLE_ROLES])
+        (r.value, r.label) for r in RESPONSIBLE_ROLES])
     due_anchor = SelectField("Due date counts from", choices=[
         ("", "No due date"), ("start", "The event's start"), ("end", "The event's end")])
     due_days = IntegerField("Days from that point", validators=[

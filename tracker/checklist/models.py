@@ -2,7 +2,6 @@
 and red-flag reviews."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -21,21 +20,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.events.models import Event
+from tracker.labels import Labelled, label, name
 from tracker.versioning import version_column
 
 
-class Stage(StrEnum):
+class Stage(Labelled):
     PRE_EVENT = "pre_event"
     OPERATIONAL = "operational"
     POST_EVENT = "post_event"
 
-    @property
-    def label(self) -> str:
-        return {"pre_event": "Pre-event", "operational": "Operational",
-                "post_event": "Post-event"}[self.value]
 
 
-class ResponseType(StrEnum):
+
+class ResponseType(Labelled):
     CONFIRM = "confirm"
     YES_NO = "yes_no"
     CHOICE = "choice"
@@ -43,7 +40,11 @@ class ResponseType(StrEnum):
     DATE = "date"
 
 
-class ReviewStatus(StrEnum):
+name({Stage.PRE_EVENT: "Pre-event", Stage.POST_EVENT: "Post-event",
+      ResponseType.YES_NO: "Yes or no"})
+
+
+class ReviewStatus(Labelled):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -91,6 +92,10 @@ class TemplateItem(Base):
     due_days: Mapped[int | None] = mapped_column(Integer)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+
+    @property
+    def response_type_label(self) -> str:
+        return label(ResponseType(self.response_type))
 
     @property
     def stage_enum(self) -> Stage:
@@ -210,3 +215,7 @@ class RedFlagReview(Base):
     entry: Mapped[ChecklistEntry] = relationship(back_populates="reviews")
     answer: Mapped[AnswerRecord] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return label(ReviewStatus(self.status))

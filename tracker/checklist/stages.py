@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.checklist.models import AnswerRecord, ChecklistEntry, Stage
-from tracker.events.models import Event, EventStatus, InformationSource, PermitStatus, label
+from tracker.events.models import Event, EventStatus, InformationSource, PermitStatus
+from tracker.labels import label
 from tracker.timezones import format_local
 
 S = EventStatus

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts.access import deny
 from tracker.accounts.roles import Role
 from tracker.checklist import record_sources, services, stages
@@ -13,7 +14,6 @@ from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events import services as events
-from tracker.extensions import db
 from tracker.forms import EmptyForm, apply_error, status_of, submit
 
 bp = Blueprint("checklist", __name__, url_prefix="/events/<int:event_id>")
@@ -112,12 +112,10 @@ def _take_from_record(event_id: int, entry, form):
         form.form_errors.append("The form had expired: try again.")
     else:
         try:
-            services.answer_from_record(current_user, entry, utcnow())
-            db.session.commit()
+            work.run(lambda: services.answer_from_record(current_user, entry, utcnow()))
             return redirect(url_for("checklist.step", event_id=event_id,
                                     stage=entry.item.stage, number=services.step_number(entry)))
         except ValidationError as err:
-            db.session.rollback()
             apply_error(form, err)
     return _render_step(entry.checklist.event, entry.checklist, entry, form,
                         services.step_number(entry))

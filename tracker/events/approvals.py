@@ -25,9 +25,9 @@ from tracker.events.models import (
     MaterialChange,
     PermitStatus,
     PlanApproval,
-    label,
 )
 from tracker.extensions import db
+from tracker.labels import label
 from tracker.timezones import format_local
 
 S = EventStatus

@@ -21,9 +21,9 @@ from tracker.events.models import (
     EventStatus,
     InformationSource,
     PermitStatus,
-    choices,
 )
 from tracker.forms import Form
+from tracker.labels import choices
 from tracker.once import SubmitOnceForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

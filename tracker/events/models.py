@@ -5,7 +5,6 @@ participants' beliefs: the tracker records the agency's preparation, not people'
 """
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -24,10 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.labels import Labelled, label, name
 from tracker.versioning import version_column
 
 
-class EventKind(StrEnum):
+class EventKind(Labelled):
     PROTEST = "protest"
     MARCH = "march"
     RALLY = "rally"
@@ -38,7 +38,7 @@ class EventKind(StrEnum):
     OTHER = "other"
 
 
-class PermitStatus(StrEnum):
+class PermitStatus(Labelled):
     NOT_REQUIRED = "not_required"
     APPLIED = "applied"
     GRANTED = "granted"
@@ -46,7 +46,7 @@ class PermitStatus(StrEnum):
     DENIED = "denied"
 
 
-class InformationSource(StrEnum):
+class InformationSource(Labelled):
     PERMIT_APPLICATION = "permit_application"
     ORGANIZER_NOTICE = "organizer_notice"
     PUBLIC_ANNOUNCEMENT = "public_announcement"
@@ -54,7 +54,7 @@ class InformationSource(StrEnum):
     OTHER = "other"
 
 
-class EventStatus(StrEnum):
+class EventStatus(Labelled):
     DRAFT = "draft"
     PLANNING = "planning"
     PLAN_APPROVED = "plan_approved"
@@ -65,7 +65,7 @@ class EventStatus(StrEnum):
     POSTPONED = "postponed"
 
 
-LABELS = {
+name({
     EventKind.PUBLIC_MEETING: "Public meeting",
     EventKind.COUNTER_DEMONSTRATION: "Counter-demonstration",
     PermitStatus.NOT_REQUIRED: "Not required",
@@ -76,15 +76,7 @@ LABELS = {
     InformationSource.PARTNER_AGENCY: "Partner agency",
     EventStatus.PLAN_APPROVED: "Plan approved",
     EventStatus.IN_PROGRESS: "In progress",
-}
-
-
-def label(value: StrEnum) -> str:
-    return LABELS.get(value, value.value.replace("_", " ").capitalize())
-
-
-def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum]
+})
 
 
 related_events = Table(
@@ -208,6 +200,14 @@ class EventStatusChange(Base):
 
     event: Mapped[Event] = relationship(back_populates="status_changes")
     actor: Mapped[User] = relationship()
+
+    @property
+    def from_label(self) -> str | None:
+        return label(EventStatus(self.from_status)) if self.from_status else None
+
+    @property
+    def to_label(self) -> str:
+        return label(EventStatus(self.to_status))
 
 
 class PlanApproval(Base):

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts import services as accounts
 from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
@@ -15,7 +16,7 @@ from tracker.events import approvals, lifecycle, registry, services
 from tracker.events.forms import CancelForm, EventFilterForm, EventForm, TransitionForm
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
-from tracker.forms import EmptyForm, status_of, submit
+from tracker.forms import EmptyForm, press, status_of, submit
 from tracker.inputs import page_number
 from tracker.once import submit_once
 from tracker.paging import paginate
@@ -179,15 +180,8 @@ def delete(event_id: int):
     event = services.get_event(event_id)
     if request.method == "GET":
         return render_template("events/confirm_delete.html", event=event, form=EmptyForm())
-    if EmptyForm().validate_on_submit():
-        try:
-            services.delete_event(current_user, event, utcnow())
-            db.session.commit()
-            flash("Draft deleted.", "success")
-            return redirect(url_for("events.index"))
-        except ValidationError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+    if press(lambda: services.delete_event(current_user, event, utcnow()), "Draft deleted."):
+        return redirect(url_for("events.index"))
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -204,10 +198,9 @@ def change_status(event_id: int):
         # Final: asked on its own page, with the reason.
         return redirect(url_for("events.cancel", event_id=event_id))
     try:
-        services.transition(current_user, event, target, utcnow(), note=form.note.data or "")
-        db.session.commit()
+        work.run(lambda: services.transition(current_user, event, target, utcnow(),
+                                             note=form.note.data or ""))
     except (InvalidTransition, ValidationError, Forbidden) as err:
-        db.session.rollback()
         if isinstance(err, Forbidden):
             deny()
         blocked = err if isinstance(err, InvalidTransition) else InvalidTransition(err.message)
@@ -227,11 +220,9 @@ def cancel(event_id: int):
         ok, _ = submit(form, lambda: services.cancel_event(
             current_user, event, form.reason.data, utcnow()))
     except InvalidTransition as err:
-        db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("events.detail", event_id=event_id))
     except Forbidden:
-        db.session.rollback()
         deny()
     if ok:
         flash("Event cancelled.", "success")

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker import work
 from tracker.audit import keys, verification
 from tracker.audit import services as audit
 from tracker.cli_support import cli_origin
@@ -56,9 +57,9 @@ def backup_command(dest: str | None, recipients: tuple[str, ...],
         _record_failure(url.get_backend_name())
         raise click.ClickException(str(error)) from error
     # Recorded after the copy, so the backup itself does not contain this record.
-    audit.record(None, "backup.create", "database", outcome=audit.SUCCESS, changes={
-        "method": made.method, "file": made.path.name, "size_bytes": made.size})
-    db.session.commit()
+    work.run(lambda: audit.record(None, "backup.create", "database", outcome=audit.SUCCESS,
+                                  changes={"method": made.method, "file": made.path.name,
+                                           "size_bytes": made.size}))
     click.echo(f"Backup written to {made.path} ({_size(made.size)}, {made.method}).")
 
 
@@ -74,12 +75,11 @@ def _seal(made: backup.Backup, sealed: Path, keys: list[str],
 
 def _record_failure(backend: str) -> None:
     """Audit the failed attempt when the database can still take the record."""
-    try:
-        audit.record(None, "backup.create", "database", outcome=audit.FAILURE,
-                     changes={"backend": backend})
-        db.session.commit()
-    except Exception:  # the database may be what failed; the error is reported anyway
-        db.session.rollback()
+    # The database may be what failed (the unit of work then rolled back); the error is
+    # reported anyway.
+    with contextlib.suppress(Exception):
+        work.run(lambda: audit.record(None, "backup.create", "database",
+                                      outcome=audit.FAILURE, changes={"backend": backend}))
 
 
 def _size(size: int) -> str:
@@ -139,9 +139,8 @@ def restore_command(backup_file: Path, to: str, force: bool, identity: Path | No
             _migrate(say)
             verdict = _verify_audit(target, say)
             cli_origin("restore")
-            audit.record(None, "backup.restore", "database", changes={
-                "file": backup_file.name, "records_verified": verdict.sealed})
-            db.session.commit()
+            work.run(lambda: audit.record(None, "backup.restore", "database", changes={
+                "file": backup_file.name, "records_verified": verdict.sealed}))
             say("ready: point TRACKER_SQLALCHEMY_DATABASE_URI at this database")
         finally:
             db.session.remove()

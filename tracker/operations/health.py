@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import work
 from tracker.audit.sealing import backlog_after_last_block
 from tracker.extensions import db
 from tracker.operations import leadership
@@ -101,7 +102,7 @@ def check(now: datetime, max_age: timedelta,
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        db.session.rollback()
+        work.discard()
         # The error text can name hosts and users: the class is enough to start from.
         log.warning("health check: database unreachable (%s)", type(error).__name__)
         return Health(now, max_age, database_ok=False, files_private=files_private,
@@ -111,7 +112,7 @@ def check(now: datetime, max_age: timedelta,
                                  .where(SchedulerHeartbeat.id == HEARTBEAT_ID))
         backlog = backlog_after_last_block()
     except SQLAlchemyError as error:  # e.g. migrations not applied yet
-        db.session.rollback()
+        work.discard()
         log.warning("health check: heartbeat unreadable (%s)", type(error).__name__)
         return Health(now, max_age, database_ok=True, max_unsealed_age=max_unsealed_age,
                       files_private=files_private)

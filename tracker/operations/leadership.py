@@ -12,7 +12,11 @@ processes elect one leader through the database, and the others wait as hot stan
 On both, the row names the leader for /healthz and the logs. A leader that cannot renew
 before its own lease runs out steps down by itself (it stops starting jobs), so two
 leaders never run the jobs on purpose; the jobs themselves are idempotent and claim
-their rows, which covers the seconds in between."""
+their rows, which covers the seconds in between.
+
+The election commits and rolls back the session it is given itself, not through
+tracker/work.py: a lease taken or renewed must be committed at once, apart from any
+job's unit of work."""
 
 import contextlib
 import logging

@@ -17,6 +17,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import work
 from tracker.audit import services as audit
 from tracker.audit.context import Origin, set_origin
 from tracker.db import utcnow
@@ -34,8 +35,7 @@ def node_name(configured: str | None = None) -> str:
 
 def _audit(action: str, changes: dict) -> None:
     set_origin(Origin(source_address="cli:scheduler"))
-    audit.record(None, action, "scheduler", changes=changes)
-    db.session.commit()
+    work.run(lambda: audit.record(None, action, "scheduler", changes=changes))
 
 
 class Node:
@@ -85,7 +85,7 @@ class Node:
                 elif not leads:
                     self._note_leader()
             except SQLAlchemyError as error:  # the database away: try again next time
-                db.session.rollback()
+                work.discard()
                 log.warning("scheduler %s: database error (%s)", self.name,
                             type(error).__name__)
             finally:
@@ -113,7 +113,7 @@ class Node:
         if name != self._seen_leader:
             log.info("scheduler %s standby: %s leads", self.name, name or "no one")
             self._seen_leader = name
-        db.session.rollback()
+        work.discard()
 
     def _shutdown(self) -> None:
         led = self.jobs is not None
@@ -125,7 +125,6 @@ class Node:
             try:
                 _audit("scheduler.stop", {"node": self.name, "was_leader": led})
             except Exception:  # the database may be why it stops; the log line remains
-                db.session.rollback()
                 log.exception("scheduler %s: the stop could not be audited", self.name)
             finally:
                 db.session.remove()

@@ -6,31 +6,14 @@ from flask.cli import AppGroup
 
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
-from tracker.extensions import db
-from tracker.outreach import retention
+from tracker.outreach import jobs, retention
 
 retention_cli = AppGroup("retention", help="Retention of outreach personal details.")
 
 
 def run_purge() -> list:
-    """One purge: commit, then scrub the database files. Used by the CLI and the
-    scheduler. Whether the erased values are gone from the files too is kept in the
-    database (retention.scrub_pending()): a blocked scrub is retried soon."""
-    now = utcnow()
-    purged = retention.purge(now, current_app.config["OUTREACH_RETENTION_DAYS"])
-    if purged:
-        retention.mark_scrub_pending(now)
-    db.session.commit()
-    retry_scrub(now)
-    return purged
-
-
-def retry_scrub(now) -> retention.ScrubOutcome:
-    """Scrub the files and record the outcome for a purge still waiting for it."""
-    outcome = retention.scrub_storage()
-    retention.record_scrub(outcome, now)
-    db.session.commit()
-    return outcome
+    """One purge now, with the configured retention period (outreach/jobs.py)."""
+    return jobs.purge(utcnow(), current_app.config["OUTREACH_RETENTION_DAYS"])
 
 
 @retention_cli.command("purge")

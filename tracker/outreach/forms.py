@@ -12,13 +12,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.conflicts import VersionedForm
 from tracker.forms import Form
+from tracker.labels import choices
 from tracker.once import SubmitOnceForm
-from tracker.outreach.models import ContactMethod, ContactPurpose, label
+from tracker.outreach.models import ContactMethod, ContactPurpose
 from tracker.outreach.services import ORGANIZATION_MAX, TEXT_MAX
-
-
-def _choices(enum):
-    return [(m.value, label(m.value)) for m in enum]
 
 
 class ContactForm(VersionedForm, SubmitOnceForm, Form):
@@ -26,8 +23,8 @@ class ContactForm(VersionedForm, SubmitOnceForm, Form):
 
     contacted_at = DateTimeLocalField("When", format="%Y-%m-%dT%H:%M", validators=[
         InputRequired("Enter when the contact took place.")])
-    method = SelectField("How", choices=_choices(ContactMethod))
-    purpose = SelectField("Purpose", choices=_choices(ContactPurpose))
+    method = SelectField("How", choices=choices(ContactMethod))
+    purpose = SelectField("Purpose", choices=choices(ContactPurpose))
     organization = StringField(
         "Organization (optional)", validators=[Length(max=ORGANIZATION_MAX)],
         description="As the organization names itself publicly.")

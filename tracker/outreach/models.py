@@ -6,7 +6,6 @@ purge. There is no field for anyone's views, beliefs, affiliations or associatio
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,12 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.events.models import Event
+from tracker.labels import Labelled, label, name
 from tracker.versioning import version_column
 
 PERSONAL_FIELDS = ("person_name", "person_phone", "person_email")
 
 
-class ContactMethod(StrEnum):
+class ContactMethod(Labelled):
     PHONE = "phone"
     EMAIL = "email"
     IN_PERSON = "in_person"
@@ -28,7 +28,7 @@ class ContactMethod(StrEnum):
     OTHER = "other"
 
 
-class ContactPurpose(StrEnum):
+class ContactPurpose(Labelled):
     LOGISTICS = "logistics"
     PERMIT = "permit"
     ROUTE = "route"
@@ -38,15 +38,8 @@ class ContactPurpose(StrEnum):
     OTHER = "other"
 
 
-LABELS = {
-    "in_person": "In person", "video_call": "Video call",
-    "safety_information": "Safety information",
-    "accessibility": "Accessibility or accommodation", "follow_up": "Follow-up",
-}
-
-
-def label(value: str) -> str:
-    return LABELS.get(value, value.replace("_", " ").capitalize())
+name({ContactPurpose.ACCESSIBILITY: "Accessibility or accommodation",
+      ContactPurpose.FOLLOW_UP: "Follow-up"})
 
 
 class OutreachContact(Base):
@@ -91,11 +84,11 @@ class OutreachContact(Base):
 
     @property
     def method_label(self) -> str:
-        return label(self.method)
+        return label(ContactMethod(self.method))
 
     @property
     def purpose_label(self) -> str:
-        return label(self.purpose)
+        return label(ContactPurpose(self.purpose))
 
 
 class RetentionHold(Base):

@@ -11,11 +11,11 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.events import services as events
-from tracker.extensions import db
 from tracker.forms import EmptyForm, press, status_of, submit
 from tracker.once import submit_once
 from tracker.outreach import export, services
@@ -36,8 +36,8 @@ def event_log(event_id: int):
     contacts = services.for_event(event_id)
     full = services.sees_personal_details(current_user, event)
     if full and any(c.has_personal_details for c in contacts):
-        services.record_disclosure(current_user, event, contacts, "outreach.view_personal")
-        db.session.commit()
+        work.run(lambda: services.record_disclosure(current_user, event, contacts,
+                                                    "outreach.view_personal"))
     return render_template(
         "outreach/log.html", event=event, contacts=contacts, full=full,
         counts=services.purpose_counts(contacts), follow_up_form=EmptyForm(),
@@ -50,8 +50,8 @@ def export_csv(event_id: int):
     if not services.sees_personal_details(current_user, event):
         deny()
     contacts = services.for_event(event_id)
-    services.record_disclosure(current_user, event, contacts, "outreach.export")
-    db.session.commit()
+    work.run(lambda: services.record_disclosure(current_user, event, contacts,
+                                                "outreach.export"))
     return Response(export.to_csv(contacts), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="event-{event_id}-outreach.csv"',
         "Cache-Control": "no-store"})

@@ -6,18 +6,15 @@ from flask.cli import AppGroup
 
 from tracker.cli_support import cli_origin
 from tracker.db import utcnow
-from tracker.extensions import db
-from tracker.reminders import dispatch, mail, schedule
+from tracker.reminders import dispatch, jobs, mail, schedule
 
 reminders_cli = AppGroup("reminders", help="Scheduled reminders.")
 
 
 def run_dispatch() -> dispatch.CycleResult:
-    """One cycle: make sure the weekly digests exist, then deliver what is due."""
-    now = utcnow()
-    schedule.ensure_digests(now, schedule.settings_from_config(current_app.config))
-    db.session.commit()
-    return dispatch.run_cycle(now, mail.settings_from_config())
+    """One cycle now, with the configured mail settings (reminders/jobs.py)."""
+    return jobs.dispatch_due(utcnow(), mail.settings_from_config(),
+                             schedule.settings_from_config(current_app.config))
 
 
 @reminders_cli.command("dispatch")

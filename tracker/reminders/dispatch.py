@@ -16,7 +16,11 @@ lapsed (under a minute, at the next cycle). The only duplicate left is a mail th
 server accepted just before a crash, before step 3 was committed (README, Reminders).
 
 Several dispatchers may run at once: PostgreSQL skips rows another has locked, and on
-SQLite the claim is a single UPDATE, which takes the write lock."""
+SQLite the claim is a single UPDATE, which takes the write lock.
+
+The commits and rollbacks below are the dispatcher's own, not tracker/work.py's unit of
+work: each fenced step must be committed before the next mail leaves, and a lost claim
+rolls back only this dispatcher's step."""
 
 import logging
 import smtplib
@@ -180,12 +184,13 @@ class CycleSnapshot:
     def channel(self, recipient_id: int, kind: str) -> Channel:
         return self.channels.get((recipient_id, kind), Channel.BOTH)
 
-    def composed(self, reminder: Reminder) -> "compose.Composed | None":
+    def composed(self, reminder: Reminder,
+                 settings: compose.ContentSettings) -> "compose.Composed | None":
         # A digest's text depends on its due time; the other kinds only on the object.
         key = (reminder.kind, reminder.object_id,
                reminder.due_at if reminder.kind == ReminderKind.RETENTION_DIGEST else None)
         if key not in self._composed:
-            self._composed[key] = compose.compose(reminder)
+            self._composed[key] = compose.compose(reminder, settings)
         return self._composed[key]
 
 
@@ -229,11 +234,12 @@ def deliver(reminder: Reminder, lease: Lease, outbox: mail.Outbox,
     recipient = snapshot.recipients[reminder.recipient_id]
     channel = snapshot.channel(reminder.recipient_id, reminder.kind)
     try:
-        composed = snapshot.composed(reminder)
+        composed = snapshot.composed(reminder, outbox.settings.content)
         message = None
         if (composed is not None and recipient.active
                 and channel in (Channel.BOTH, Channel.EMAIL)):
-            text, html = compose.render_bodies(composed, recipient.display_name)
+            text, html = compose.render_bodies(composed, recipient.display_name,
+                                               outbox.settings.content)
             message = mail.build(outbox.settings.sender, recipient.email, composed.subject,
                                  text, html, composed.attachment)
     except TRANSIENT:

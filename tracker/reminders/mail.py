@@ -14,7 +14,11 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
+
+from tracker import links
+from tracker.calendar.settings import feed_settings
+from tracker.reminders.compose import ContentSettings
 
 
 @dataclass(frozen=True)
@@ -27,15 +31,23 @@ class MailSettings:
     sender: str
     folder: Path
     timeout: float = 10.0
+    # What the mails say depends on (links, calendar settings): reminders/compose.py.
+    content: "ContentSettings | None" = None
 
 
 def settings_from_config() -> MailSettings:
+    """At a boundary (the dispatch job, a CLI command): the mail and content settings
+    from the app's configuration."""
     config = current_app.config
+    base = links.current_base()
     return MailSettings(
         server=config.get("MAIL_SERVER") or None, port=int(config["MAIL_PORT"]),
         security=config["MAIL_SECURITY"], username=config.get("MAIL_USERNAME") or None,
         password=config.get("MAIL_PASSWORD") or None, sender=config["MAIL_SENDER"],
-        folder=Path(current_app.instance_path) / "mail")
+        folder=Path(current_app.instance_path) / "mail",
+        content=ContentSettings(base_url=base, calendar=feed_settings(config, base),
+                                retention_days=config["OUTREACH_RETENTION_DAYS"],
+                                render=render_template))
 
 
 # Characters that end or break a header line (CR, LF, the other C0/C1 controls, DEL,

@@ -2,32 +2,32 @@
 inbox, and each user's choices."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.labels import Labelled, label, name
 
 
-class ReminderKind(StrEnum):
+class ReminderKind(Labelled):
     EVENT_UPCOMING = "event_upcoming"
     CHECKLIST_DUE = "checklist_due"
     FOLLOW_UP = "follow_up"
     RETENTION_DIGEST = "retention_digest"
     NOTICE = "notice"
 
-    @property
-    def label(self) -> str:
-        return {"event_upcoming": "Upcoming events", "checklist_due": "Checklist items due",
-                "follow_up": "Outreach follow-ups",
-                "retention_digest": "Weekly retention digest",
-                "notice": "News about your events: approvals, changes, red flags, "
-                          "reviews, cancellations"}[self.value]
+
+name({ReminderKind.EVENT_UPCOMING: "Upcoming events",
+      ReminderKind.CHECKLIST_DUE: "Checklist items due",
+      ReminderKind.FOLLOW_UP: "Outreach follow-ups",
+      ReminderKind.RETENTION_DIGEST: "Weekly retention digest",
+      ReminderKind.NOTICE: "News about your events: approvals, changes, red flags, "
+                           "reviews, cancellations"})
 
 
-class ReminderState(StrEnum):
+class ReminderState(Labelled):
     PENDING = "pending"
     SENDING = "sending"  # claimed by a dispatcher
     SENT = "sent"
@@ -35,16 +35,15 @@ class ReminderState(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Channel(StrEnum):
+class Channel(Labelled):
     BOTH = "both"
     EMAIL = "email"
     IN_APP = "in_app"
     OFF = "off"
 
-    @property
-    def label(self) -> str:
-        return {"both": "Email and in the tracker", "email": "Email only",
-                "in_app": "In the tracker only", "off": "Off"}[self.value]
+
+name({Channel.BOTH: "Email and in the tracker", Channel.EMAIL: "Email only",
+      Channel.IN_APP: "In the tracker only"})
 
 
 class Reminder(Base):
@@ -71,6 +70,10 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recipient: Mapped[User] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return label(ReminderKind(self.kind))
 
 
 class InboxMessage(Base):

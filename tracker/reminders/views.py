@@ -3,11 +3,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker import work
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.events import services as events
-from tracker.extensions import db
 from tracker.forms import EmptyForm, press, submit
 from tracker.reminders import schedule, services
 from tracker.reminders.forms import EventOffsetsForm, PreferencesForm
@@ -25,16 +25,14 @@ def inbox():
 @bp.route("/inbox/<int:message_id>/read", methods=["POST"])
 def mark_read(message_id: int):
     if EmptyForm().validate_on_submit():
-        services.mark_read(current_user, message_id, utcnow())
-        db.session.commit()
+        work.run(lambda: services.mark_read(current_user, message_id, utcnow()))
     return redirect(url_for("reminders.inbox"))
 
 
 @bp.route("/inbox/read-all", methods=["POST"])
 def mark_all_read():
     if EmptyForm().validate_on_submit():
-        count = services.mark_all_read(current_user, utcnow())
-        db.session.commit()
+        count = work.run(lambda: services.mark_all_read(current_user, utcnow()))
         flash(f"{count} message{'' if count == 1 else 's'} marked read.", "success")
     return redirect(url_for("reminders.inbox"))
 
