@@ -85,7 +85,10 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.records import authorization_models as _authorizations  # noqa: F401
     from tracker.records import models as _records  # noqa: F401
+    from tracker.records import product_models as _products  # noqa: F401
+    from tracker.records import schedule_models as _schedules  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
@@ -121,13 +124,18 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.records import product_wiring
+    from tracker.records.authorization_views import bp as authorizations_bp
+    from tracker.records.product_views import bp as products_bp
+    from tracker.records.schedule_views import bp as schedules_bp
     from tracker.reminders import hooks as reminder_hooks
     from tracker.reminders import panels as reminder_panels
     from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp):
+                      reminders_bp, operations_bp, products_bp, authorizations_bp,
+                      schedules_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)
@@ -136,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     calendar_hooks.install()
     reminder_panels.install(app)
     reminder_hooks.install()
+    product_wiring.install(app)
 
 
 def _register_web_hooks(app: Flask) -> None:
