@@ -312,8 +312,8 @@ def complete_stage(make_user):
     checklist stage with an answer that raises no red flag (as careful staff would).
     Items of another role than the actor's are answered by a holder of that role; a
     later stage's items are answered when the stage opens (at the event's start or end)."""
+    from tracker.checklist import record_sources, stages
     from tracker.checklist import services as checklist
-    from tracker.checklist import stages
 
     def complete(event, actor, stage="pre_event"):
         entries = checklist.entries_by_stage(checklist.get_for_event(event.id))
@@ -325,6 +325,8 @@ def complete_stage(make_user):
         for entry in stage_entries:
             if not entry.item.required or entry.answered:
                 continue
+            if record_sources.source_for(entry.item.key):
+                continue  # answered from the records (e.g. the register) when they change
             role = Role(entry.item.responsible_role)
             if actor.has_role(role):
                 responder = actor
@@ -335,6 +337,7 @@ def complete_stage(make_user):
             value = safe[0] if safe else (
                 "2026-12-20" if entry.item.response_type == "date" else "In the plan")
             checklist.answer(responder, entry, value, "", when)
+        checklist.sync_from_sources(event, actor, when)
         db.session.commit()
 
     return complete

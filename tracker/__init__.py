@@ -125,17 +125,19 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
     from tracker.records import product_wiring
+    from tracker.records import wiring as records_wiring
     from tracker.records.authorization_views import bp as authorizations_bp
     from tracker.records.product_views import bp as products_bp
     from tracker.records.schedule_views import bp as schedules_bp
+    from tracker.records.views import bp as records_bp
     from tracker.reminders import hooks as reminder_hooks
     from tracker.reminders import panels as reminder_panels
     from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp, products_bp, authorizations_bp,
-                      schedules_bp):
+                      reminders_bp, operations_bp, records_bp, products_bp,
+                      authorizations_bp, schedules_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)
@@ -144,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     calendar_hooks.install()
     reminder_panels.install(app)
     reminder_hooks.install()
+    records_wiring.install()
     product_wiring.install(app)
 
 

@@ -35,6 +35,13 @@ class DefaultConfig:
     # The longest period a social-media or open-source authorization may cover.
     ONLINE_AUTHORIZATION_MAX_DAYS = 90
     RETENTION_PURGE_INTERVAL_MINUTES = 60
+    # Collected-information register: each item's disposition is due this many days
+    # after the later of the event's end and the day it was recorded, by category.
+    RECORDS_RETENTION_DAYS = {"open_source_post": 30, "photo_or_video": 30, "report": 90,
+                              "note": 30, "other": 30}
+    # How often the scheduler checks whether this week's reminder of past-due register
+    # items has gone to the privacy officers (it goes once per week).
+    RECORDS_DUE_CHECK_MINUTES = 60
     # A purge whose erased values could not yet be removed from the database files
     # (a reader in the way) is retried this often until it succeeds.
     RETENTION_SCRUB_RETRY_SECONDS = 60

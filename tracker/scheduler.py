@@ -81,6 +81,17 @@ def seal_audit_trail() -> str | None:
     return None
 
 
+def remind_records_due() -> str | None:
+    """Once a week, tell the privacy officers of register items past their due date."""
+    from tracker.records.due import weekly_notice
+    from tracker.timezones import local_date
+
+    now = utcnow()
+    notice = weekly_notice(now, local_date(now))
+    db.session.commit()
+    return f"weekly notice of past-due register items ({notice.id})" if notice else None
+
+
 def heartbeat() -> None:
     """Tell /healthz this process is alive. Returns nothing: a log line every 30 seconds
     would drown the others."""
@@ -102,6 +113,7 @@ JOBS: dict[str, tuple[Callable[[], str | None], str, str]] = {
     "inactive-accounts": (disable_inactive_accounts, "INACTIVE_ACCOUNT_CHECK_MINUTES",
                           "minutes"),
     "audit-seal": (seal_audit_trail, "AUDIT_SEAL_INTERVAL_SECONDS", "seconds"),
+    "records-due-reminder": (remind_records_due, "RECORDS_DUE_CHECK_MINUTES", "minutes"),
 }
 
 

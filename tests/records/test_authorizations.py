@@ -160,3 +160,21 @@ def test_checklist_answers_from_the_authorizations(people):
     authorized(people)
     assert auth.gathering_beyond_logistics(event) == "yes"
     assert "Monitoring of public posts" in auth.authorization_summary(event)
+
+
+def test_the_checklist_item_reads_the_authorizations(people):
+    from tracker.checklist import services as checklist
+
+    event = people["event"]
+    entry = next(e for e in checklist.get_for_event(event.id).entries
+                 if e.item.key == "pre.check_authorization")
+    assert checklist.why_not_answerable(people["planner"], entry, NOW).startswith(
+        "This item is answered from the social-media")
+    row = authorized(people)
+    db.session.refresh(entry)
+    assert entry.value.startswith("Monitoring of public posts")
+    assert entry.history[-1].from_record
+    auth.withdraw(people["planner"], row, NOW)  # no work done under it: no longer counts
+    db.session.commit()
+    db.session.refresh(entry)
+    assert entry.value == "No online work beyond public notices was authorized."

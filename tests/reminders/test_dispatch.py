@@ -330,7 +330,8 @@ EXPECTED_JOBS = {"scheduler-heartbeat": (3600, True, 1, timedelta(seconds=30)),
                  "retention-purge": (3600, True, 1, timedelta(minutes=60)),
                  "retention-scrub-retry": (3600, True, 1, timedelta(seconds=60)),
                  "inactive-accounts": (3600, True, 1, timedelta(minutes=60)),
-                 "audit-seal": (3600, True, 1, timedelta(seconds=60))}
+                 "audit-seal": (3600, True, 1, timedelta(seconds=60)),
+                 "records-due-reminder": (3600, True, 1, timedelta(minutes=60))}
 
 
 def test_the_scheduler_process_runs_both_jobs_late_rather_than_never(app):

@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
 from tracker.outreach.models import OutreachContact, RetentionHold
+from tracker.records.models import DisseminationRecord, RegisterItem
 from tracker.reminders.models import InboxMessage, Reminder, ReminderPreference
 
 ANON = "anonymous"
@@ -130,6 +131,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reminders.event_offsets", "POST"): signed_in(302, Role.PLANNER),
     ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
     ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
+    # Information records: the event's planner and liaison write (this test's planner
+    # and liaison are not the sample event's: 403, tests/records cover the event's own);
+    # privacy officers decide dispositions; leadership and admins read.
+    ("records.event_records", "GET"): signed_in(
+        200, Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN),
+    ("records.new_item", "GET"): signed_in(403),
+    ("records.new_item", "POST"): signed_in(403),
+    ("records.item", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN),
+    ("records.destroy", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("records.keep", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("records.decide", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("records.new_release", "GET"): signed_in(403),
+    ("records.new_release", "POST"): signed_in(403),
+    ("records.past_due", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP,
+                                           Role.ADMIN),
     # Public health probe, never audited; 503 here because no scheduler runs in this test
     # (tests/operations/test_health.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
@@ -199,6 +215,18 @@ def _body(endpoint: str, owner) -> dict:
         "retention.place_hold": {"reason": "Records request 2026-7",
                                  "expires_on": "2027-06-30"},
         "reviews.decide": {"decision": "approved", "note": "Justified by the predicate."},
+        "records.destroy": {"destruction_method": "Deleted from the shared drive"},
+        "records.keep": {"keep_schedule": "Litigation hold LH-3",
+                         "keep_justification": "A claim about the event is pending in court.",
+                         "keep_until": "2027-06-30"},
+        "records.decide": {"decision": "approved", "keep_decision_note": ""},
+        "records.new_item": {"category": "note", "description": "Officer's notes on the route",
+                             "source": "Officer on duty", "purpose": "Traffic planning"},
+        "records.new_release": {"what_kind": "summary", "what_ref": "Summary",
+                                "recipient_agency": "County EMS", "recipient_role": "Duty",
+                                "need_to_know": "Plans ambulance staging for the event.",
+                                "authority": "Mutual aid", "method": "email",
+                                "released_at": "2026-11-20T10:00"},
         "checklist_admin.edit_item": {
             "stage": "pre_event", "prompt": "How did the agency learn of the event?",
             "response_type": "choice", "choices": "Permit\nNotice", "required": "y",
@@ -216,7 +244,9 @@ def _state() -> tuple:
     users = db.session.execute(select(User.id, User.active, User.display_name)).all()
     checklist = [db.session.scalar(select(func.count(model.id))) for model in (
         AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold,
-        CalendarFeed)]
+        CalendarFeed, DisseminationRecord)]
+    checklist.append(sorted(db.session.execute(select(
+        RegisterItem.id, RegisterItem.version)).all()))
     checklist.append(db.session.scalar(select(func.count()).select_from(ReminderPreference)))
     checklist.append(sorted(db.session.execute(select(
         Reminder.id, Reminder.state, Reminder.next_attempt_at)).all()))
@@ -249,6 +279,22 @@ def _contact_with_hold(event, make_user):
                                 NOW.date().replace(year=2027), NOW)
     db.session.commit()
     return contact, hold
+
+
+def _register_items(event, owner) -> tuple[RegisterItem, RegisterItem]:
+    """A register item without a disposition, and one whose keeping waits for a privacy
+    officer (the sample event has no assigned planner: rows are written directly)."""
+    common = {"event_id": event.id, "category": "note", "description": "Route notes",
+              "source": "Officer", "purpose": "Traffic", "recorded_by_id": owner.id,
+              "recorded_at": NOW, "due_on": NOW.date()}
+    open_item = RegisterItem(**common)
+    kept = RegisterItem(**common, disposition="kept", keep_status="pending",
+                        disposed_by_id=owner.id, disposed_at=NOW, keep_schedule="LH-3",
+                        keep_justification="A claim is pending in court.",
+                        keep_until=NOW.date().replace(year=2027))
+    db.session.add_all([open_item, kept])
+    db.session.flush()
+    return open_item, kept
 
 
 def _inbox_message(owner):
@@ -293,6 +339,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
     message = _inbox_message(owner)
+    open_item, kept_item = _register_items(event, owner)
     db.session.commit()
     actor = None
     if role != ANON:
@@ -302,7 +349,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id}
+            "reminder_id": message.reminder_id,
+            "item_id": kept_item.id if endpoint == "records.decide" else open_item.id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})

@@ -57,6 +57,13 @@ def _on_changed(event: Event, changed: set[str], actor, now, **_):
         services.recompute_due(event)
     if changed & {item.field for item in stages.RECORD_ITEMS.values()}:
         services.sync_from_record(event, actor, now)
+    if changed & {"starts_at", "ends_at"}:
+        services.sync_from_sources(event, actor, now)
+
+
+def _on_status_changed(event: Event, actor, now, **_):
+    # A stage may have opened (or, undone, closed again): the records' answers follow.
+    services.sync_from_sources(event, actor, now)
 
 
 def approved_answers(event: Event) -> list[dict]:
@@ -77,3 +84,4 @@ def install(app: Flask) -> None:
     approvals.register_content("checklist_answers", approved_answers)
     signals.event_created.connect(_on_created, weak=False)
     signals.event_changed.connect(_on_changed, weak=False)
+    signals.event_status_changed.connect(_on_status_changed, weak=False)

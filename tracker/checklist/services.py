@@ -10,7 +10,7 @@ from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
-from tracker.checklist import catalog, signals, stages
+from tracker.checklist import catalog, record_sources, signals, stages
 from tracker.checklist.models import (
     AnswerRecord,
     ChecklistEntry,
@@ -106,6 +106,9 @@ def why_not_answerable(actor: User, entry: ChecklistEntry, now: datetime) -> str
         return "The checklist of a closed or cancelled event is final."
     if stages.record_item(entry) is not None:
         return "This item is answered from the event record: change it on the event."
+    source = record_sources.source_for(entry.item.key)
+    if source is not None:
+        return f"This item is answered from {source.label}: record it there."
     if not may_answer(actor, entry):
         return (f"Only someone with the {Role(entry.item.responsible_role).label} role "
                 "answers this item; you can read it.")
@@ -169,7 +172,7 @@ def answer(actor: User, entry: ChecklistEntry, raw_value: str | None,
     return _record(actor, entry, value, justification, now)
 
 
-def _record(actor: User, entry: ChecklistEntry, value: str, justification: str,
+def _record(actor: User, entry: ChecklistEntry, value: str | None, justification: str,
             now: datetime, from_record: bool = False) -> bool:
     event = entry.checklist.event
     if value == entry.value and justification == entry.justification:
@@ -231,6 +234,31 @@ def sync_from_record(event: Event, actor: User, now: datetime) -> int:
         if expected is None or expected not in entry.item.answer_options:
             continue  # a template whose options no longer fit: the gate shows it
         changed += _record(actor, entry, expected, "", now, from_record=True)
+    return changed
+
+
+def sync_from_sources(event: Event, actor: User, now: datetime) -> int:
+    """Answer the items that other areas' records answer (record_sources), or clear them
+    while the records give no answer or their stage has not opened; returns how many
+    answers changed. Called after those records change and on status changes."""
+    checklist = find_for_event(event.id)
+    if checklist is None or event.status_enum in lifecycle.FINAL_STATES:
+        return 0
+    changed = 0
+    for entry in checklist.entries:
+        source = record_sources.source_for(entry.item.key)
+        if source is None:
+            continue
+        expected = (source.answer(event)
+                    if stages.is_open(event, entry.item.stage_enum, now) else None)
+        options = entry.item.answer_options  # none for free text: any answer fits
+        if expected is not None and options and expected not in options:
+            continue  # a template whose options no longer fit the records' answer
+        if expected is None and entry.value is None:
+            continue
+        if _record(actor, entry, expected, "", now, from_record=True):
+            changed += 1
+            signals.entry_answered.send(entry, event=event, now=now)
     return changed
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tracker.accounts.access import deny
 from tracker.accounts.roles import Role
-from tracker.checklist import services, stages
+from tracker.checklist import record_sources, services, stages
 from tracker.checklist.forms import answer_form
 from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
@@ -77,6 +77,7 @@ def _render_step(event, checklist, entry, form, number):
     now = utcnow()
     refusal = services.why_not_answerable(current_user, entry, now)
     item = stages.record_item(entry)
+    source = record_sources.source_for(entry.item.key)
     return render_template(
         "checklist/step.html", event=event, entry=entry, form=form, number=number,
         stage=entry.item.stage_enum, stage_entries=grouped[entry.item.stage_enum],
@@ -88,6 +89,7 @@ def _render_step(event, checklist, entry, form, number):
         early={r.id for r in entry.history
                if stages.answered_early(r, event, entry.item.stage_enum)},
         may_fix_record=current_user.has_role(Role.PLANNER),
+        source=source, source_state=source.describe(event) if source else None,
     ), status_of(form)
 
 

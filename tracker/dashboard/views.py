@@ -11,6 +11,7 @@ from tracker.checklist import readiness, reviews
 from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.outreach import services as outreach
+from tracker.records import register as records_register
 from tracker.timezones import to_local
 
 bp = Blueprint("dashboard", __name__)
@@ -25,6 +26,8 @@ def index():
         oversight = audit.recent_problems(now - timedelta(days=7))
     pending_reviews = (reviews.pending() if current_user.has_role(Role.PRIVACY_OFFICER)
                        else None)
+    records_due = (records_register.past_due(to_local(now).date(), limit=20)
+                   if current_user.has_role(Role.PRIVACY_OFFICER) else None)
     # Each list shows the soonest rows only: the page costs the same with 100,000 events.
     rows = current_app.config["DASHBOARD_LIST_MAX"]
     today = to_local(now).date()
@@ -43,6 +46,7 @@ def index():
         ready=readiness.for_events([e for found in attention.values() for e in found]),
         oversight=oversight,
         pending_reviews=pending_reviews,
+        records_due=records_due,
         overdue=readiness.by_event(overdue),
         overdue_total=overdue_total,
         due_groups=readiness.by_event(due_items),

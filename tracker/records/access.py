@@ -21,8 +21,10 @@ def decides(user: User) -> bool:
 
 
 def reads(user: User, event: Event) -> bool:
+    """The event's planner and liaison, privacy officers, leadership and admins: other
+    planners and liaison officers see the event, not what was gathered about it."""
     return writes(user, event) or user.has_role(
-        Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN, Role.PLANNER, Role.LIAISON)
+        Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN)
 
 
 def require_writer(user: User, event: Event) -> None:

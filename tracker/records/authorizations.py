@@ -16,6 +16,7 @@ from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit import services as audit
+from tracker.checklist import services as checklist
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
@@ -135,6 +136,7 @@ def _decide(actor, row, side, agree, note, now, expected_version) -> None:
     db.session.flush()
     audit.record(actor, f"online_authorization.{side}", "online_authorization", row.id,
                  now=now, changes={"decision": decision, "status": row.status})
+    checklist.sync_from_sources(row.event, actor, now)
 
 
 def withdraw(actor: User, row: OnlineAuthorization, now: datetime) -> None:
@@ -146,6 +148,7 @@ def withdraw(actor: User, row: OnlineAuthorization, now: datetime) -> None:
     db.session.flush()
     audit.record(actor, "online_authorization.withdraw", "online_authorization", row.id,
                  now=now)
+    checklist.sync_from_sources(row.event, actor, now)
 
 
 def log_work(actor: User, row: OnlineAuthorization, worked_on: date | None, platform: str,
@@ -223,10 +226,13 @@ def gathering_beyond_logistics(event: Event) -> str:
 
 
 def authorization_summary(event: Event) -> str:
-    """pre.check_authorization: who authorized what, in roles and levels."""
-    rows = [r for r in for_event(event.id) if r.status == A.AUTHORIZED]
+    """pre.check_authorization: who authorized what, in roles and levels (an
+    authorization withdrawn after work was done under it still counts)."""
+    rows = [r for r in for_event(event.id) if r.status == A.AUTHORIZED
+            or (r.status == A.WITHDRAWN and r.work)]
     if not rows:
         return "No online work beyond public notices was authorized."
     parts = [f"{r.level_label}, {r.starts_on:%-d %b %Y} to {r.ends_on:%-d %b %Y}: "
-             "authorized by leadership, privacy officer concurred" for r in rows]
+             "authorized by leadership, privacy officer concurred; purpose on the "
+             "authorization" for r in rows]
     return "; ".join(parts)[:300]

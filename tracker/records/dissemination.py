@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from tracker import inputs
 from tracker.accounts.models import User
 from tracker.audit import services as audit
+from tracker.checklist import services as checklist
 from tracker.errors import ValidationError
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
@@ -59,6 +60,7 @@ def record_release(actor: User, event: Event, *, what_kind: str, what_ref: str,
     audit.record(actor, "dissemination.record", "dissemination_record", row.id, now=now,
                  changes={"event_id": event.id, "what_kind": row.what_kind,
                           "method": row.method, "released_at": released_at.isoformat()})
+    checklist.sync_from_sources(event, actor, now)
     return row
 
 

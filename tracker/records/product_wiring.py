@@ -7,6 +7,7 @@ items answered from the authorizations."""
 from flask import Flask
 
 from tracker import page_sections
+from tracker.checklist import record_sources
 from tracker.data_inventory import schedules as column_schedules
 from tracker.db import utcnow
 from tracker.events import registry
@@ -20,15 +21,24 @@ def event_panels(event: Event) -> list[tuple[str, str, dict]]:
     rows = authorizations.for_event(event.id)
     today = local_date(utcnow())
     schedule = schedules.schedule_for(event)
-    return [("side", "records/_event_panel.html", {
+    return [("side", "records/_product_panel.html", {
         "products": len(found),
         "waiting": sum(1 for p in found if p.latest.status == "submitted"),
         "authorizations": len(rows), "in_force": sum(1 for r in rows if r.in_force(today)),
         "purged": schedule.row.texts_purged_at if schedule.purged else None})]
 
 
+def _describe_authorizations(event: Event) -> str:
+    return authorizations.authorization_summary(event)
+
+
 def install(app: Flask) -> None:
     years = app.config["RECORDS_REVIEW_YEARS"]
+    # The checklist's "who authorized the open-source check" reads the authorizations.
+    record_sources.register("pre.check_authorization", record_sources.RecordSource(
+        "the social-media and open-source authorizations",
+        authorizations.authorization_summary, _describe_authorizations,
+        "authorizations.event_authorizations"))
     registry.register_detail_panel(event_panels)
     page_sections.register(page_sections.REVIEW_QUEUE, page_sections.Section(
         "products", "records/_product_queue.html",
