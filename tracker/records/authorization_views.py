@@ -4,7 +4,7 @@ leadership's authorization, the privacy officer's concurrence, the work log."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker.accounts.access import roles_required
+from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.events import services as events
@@ -18,11 +18,17 @@ bp = Blueprint("authorizations", __name__)
 WRITERS = (Role.PLANNER, Role.LIAISON)
 
 
+def _allow(check, event) -> None:
+    """The event-level check after the role check: a refusal is audited (deny)."""
+    if not check(current_user, event):
+        deny()
+
+
 @bp.route("/events/<int:event_id>/online-work")
 @roles_required(*Role)
 def event_authorizations(event_id: int):
     event = events.get_event(event_id)
-    access.require_reader(current_user, event)
+    _allow(access.reads, event)
     return render_template("records/authorizations.html", event=event,
                            rows=authorizations.for_event(event.id),
                            today=local_date(utcnow()),
@@ -33,7 +39,7 @@ def event_authorizations(event_id: int):
 @roles_required(*WRITERS)
 def create(event_id: int):
     event = events.get_event(event_id)
-    access.require_writer(current_user, event)
+    _allow(access.writes, event)
     form = RequestForm()
     form.issue_token()
     done = submit_once(form, lambda: authorizations.request(
@@ -57,7 +63,7 @@ def create(event_id: int):
 @roles_required(*Role)
 def detail(authorization_id: int):
     row = authorizations.get(authorization_id)
-    access.require_reader(current_user, row.event)
+    _allow(access.reads, row.event)
     return render_template(
         "records/authorization_detail.html", row=row, event=row.event,
         today=local_date(utcnow()), button=EmptyForm(),
@@ -102,6 +108,7 @@ def concur(authorization_id: int):
 @roles_required(*WRITERS)
 def withdraw(authorization_id: int):
     row = authorizations.get(authorization_id)
+    _allow(access.writes, row.event)
     press(lambda: authorizations.withdraw(current_user, row, utcnow()),
           "Authorization withdrawn: no further work may be done under it.")
     return redirect(url_for("authorizations.detail", authorization_id=row.id))
@@ -111,7 +118,7 @@ def withdraw(authorization_id: int):
 @roles_required(*WRITERS)
 def log_work(authorization_id: int):
     row = authorizations.get(authorization_id)
-    access.require_writer(current_user, row.event)
+    _allow(access.writes, row.event)
     form = WorkForm()
     form.platform.choices = [c for c in form.platform.choices if c[0] in row.platforms]
     form.issue_token()

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker.accounts.access import roles_required
+from tracker.accounts.access import deny, roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
 from tracker.events import services as events
@@ -17,6 +17,12 @@ bp = Blueprint("products", __name__)
 WRITERS = (Role.PLANNER, Role.LIAISON)
 
 
+def _allow(check, event) -> None:
+    """The event-level check after the role check: a refusal is audited (deny)."""
+    if not check(current_user, event):
+        deny()
+
+
 def _draft(form: DraftForm) -> products.Draft:
     return products.Draft(title=form.title.data or "", body=form.body.data or "",
                           recipients=form.recipients.data or "",
@@ -27,7 +33,7 @@ def _draft(form: DraftForm) -> products.Draft:
 @roles_required(*Role)
 def event_products(event_id: int):
     event = events.get_event(event_id)
-    access.require_reader(current_user, event)
+    _allow(access.reads, event)
     return render_template("records/products.html", event=event,
                            products=products.for_event(event.id),
                            may_write=access.writes(current_user, event))
@@ -37,7 +43,7 @@ def event_products(event_id: int):
 @roles_required(*WRITERS)
 def create(event_id: int):
     event = events.get_event(event_id)
-    access.require_writer(current_user, event)
+    _allow(access.writes, event)
     form = DraftForm()
     form.issue_token()
     done = submit_once(form, lambda: products.create(
@@ -55,7 +61,7 @@ def create(event_id: int):
 @roles_required(*Role)
 def detail(product_id: int):
     product = products.get_product(product_id)
-    access.require_reader(current_user, product.event)
+    _allow(access.reads, product.event)
     return render_template("records/product_detail.html", product=product,
                            event=product.event, latest=product.latest,
                            questions=REVIEW_QUESTIONS, button=EmptyForm(),
@@ -76,7 +82,7 @@ def _edit_form(product, fresh: bool = False) -> DraftForm:
 @roles_required(*WRITERS)
 def edit(product_id: int):
     product = products.get_product(product_id)
-    access.require_writer(current_user, product.event)
+    _allow(access.writes, product.event)
     form = _edit_form(product)
     ok, version = submit(form, lambda: products.revise(
         current_user, product, _draft(form), utcnow(), form.expected_version),
@@ -92,6 +98,7 @@ def edit(product_id: int):
 @roles_required(*WRITERS)
 def send_for_review(product_id: int, number: int):
     product = products.get_product(product_id)
+    _allow(access.writes, product.event)
     version = products.get_version(product, number)
     press(lambda: products.submit(current_user, version, utcnow()),
           "Sent for privacy review.")
@@ -126,7 +133,7 @@ def review(product_id: int, number: int):
 @roles_required(*WRITERS)
 def release(product_id: int, number: int):
     product = products.get_product(product_id)
-    access.require_writer(current_user, product.event)
+    _allow(access.writes, product.event)
     version = products.get_version(product, number)
     form = ReleaseForm()
     form.issue_token()
