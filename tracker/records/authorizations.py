@@ -72,7 +72,7 @@ def request(actor: User, event: Event, req: Request, now: datetime,
     level = choice("level", req.level, EngagementLevel)
     purpose = text("purpose", req.purpose, 2000, minimum=10)
     predicate = text("predicate_reference", req.predicate_reference, 120,
-                     required=level in PREDICATE_LEVELS, single_line=True)
+                     required=False, single_line=True)
     if level in PREDICATE_LEVELS and not predicate:
         raise ValidationError("predicate_reference", "This level needs a criminal predicate.")
     platforms = sorted(set(req.platforms or []))

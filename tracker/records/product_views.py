@@ -72,8 +72,8 @@ def detail(product_id: int):
 def _edit_form(product, fresh: bool = False) -> DraftForm:
     latest = product.latest
     form = DraftForm(formdata=None, obj=latest) if fresh else DraftForm(obj=latest)
+    form.kind.data = product.kind  # not shown: the kind of a product stays
     if fresh or not form.is_submitted():
-        form.kind.data = product.kind
         form.stamp(latest.version)
     return form
 
