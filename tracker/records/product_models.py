@@ -124,6 +124,13 @@ class ProductVersion(Base):
         return STATUS_LABELS.get(self.status, self.status)
 
     @property
+    def review_label(self) -> str:
+        """The privacy officer's decision on this version."""
+        if self.status in (VersionStatus.APPROVED, VersionStatus.RELEASED):
+            return "Approved"
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
     def frozen(self) -> bool:
         return self.status != VersionStatus.DRAFT
 
