@@ -194,7 +194,7 @@ def test_red_flag_needs_a_justification_and_a_privacy_review(signed_in):
     expect(_h1(privacy)).to_have_text("Privacy reviews")
     expect(privacy.get_by_role("status")).to_have_text("Review approved.")
     decided = privacy.locator(
-        "section", has=privacy.get_by_role("heading", name="Recent decisions"))
+        "section", has=privacy.get_by_role("heading", name="Recent red-flag decisions"))
     expect(decided.get_by_role("listitem").filter(has_text=title)).to_contain_text(
         "Approved: Will any open-source")
     expect(privacy.get_by_role("row").filter(has_text=title)).to_have_count(0)
