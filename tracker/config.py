@@ -37,7 +37,8 @@ class DefaultConfig:
     RETENTION_PURGE_INTERVAL_MINUTES = 60
     # Collected-information register: each item's disposition is due this many days
     # after the later of the event's end and the day it was recorded, by category.
-    RECORDS_RETENTION_DAYS = {"open_source_post": 30, "photo_or_video": 30, "report": 90,
+    # Open-source posts gathered for logistics are the least needed once the event is over.
+    RECORDS_RETENTION_DAYS = {"open_source_post": 7, "photo_or_video": 30, "report": 90,
                               "note": 30, "other": 30}
     # How often the scheduler checks whether this week's reminder of past-due register
     # items has gone to the privacy officers (it goes once per week).

@@ -22,6 +22,7 @@ from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.outreach import services as outreach
+from tracker.records import demo as records_demo
 from tracker.records import product_demo
 from tracker.timezones import agency_zone
 
@@ -184,6 +185,8 @@ def _demo_event(row, users, now, today):
     for target in path:
         actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
         events.transition(actor, event, target, now)
+    if status is EventStatus.CONCLUDED:
+        records_demo.seed(event, users)
 
 
 def _demo_outreach(event, liaison, now, days_ago, follow_up_days, organization, summary):

@@ -34,8 +34,7 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
-from tracker.records import authorizations, products
-from tracker.records.models import DisseminationRecord, RegisterItem
+from tracker.records import authorizations, dissemination, products, register
 from tracker.records.schedule_models import RecordsSchedule
 
 pytestmark = pytest.mark.browser
@@ -129,9 +128,34 @@ def _hostile_records(now, starts_at):
     hold = retention.place_hold(user, contact, payload(), now.date() + timedelta(days=90),
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
-    product, online, item = _hostile_products(user, event, now)
+    item = _hostile_register(user, event, now)
+    product, online = _hostile_products(user, event, now)
     return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
-            "product": product, "authorization": online, "item": item}
+            "item": item, "product": product, "authorization": online}
+
+
+def _hostile_register(user, event, now):
+    """Register items (one destroyed, one kept and decided) and a release, every typed
+    field a payload; the item page shown is the kept one."""
+    def add():
+        return register.add_item(user, event, register.ItemData(
+            "note", payload(), payload(200), payload(), predicate_reference=payload(120)),
+            now, days_by_category={"note": 30}, event_end_on=event.ends_at.date(),
+            today=now.date())
+
+    destroyed, kept = add(), add()
+    register.destroy(user, destroyed, payload(200), now)
+    register.propose_keep(user, kept, payload(120), payload(), kept.due_on + timedelta(
+        days=30), now)
+    officer = accounts.create_user(None, email="hostile-po@agency.example.com",
+                                   display_name=payload(120), roles=["privacy_officer"],
+                                   password="hostile test passphrase", now=now)
+    register.decide_keep(officer, kept, "rejected", payload(), now)
+    dissemination.record_release(
+        user, event, what_kind="summary", what_ref=payload(200),
+        recipient_agency=payload(200), recipient_role=payload(120),
+        need_to_know=payload(), authority=payload(200), method="email", now=now)
+    return kept
 
 
 def _hostile_products(user, event, now):
@@ -154,19 +178,8 @@ def _hostile_products(user, event, now):
     authorizations.concur(user, online, True, payload(), now)
     db.session.add(RecordsSchedule(event_id=event.id, review_on=now.date(), decision="keep",
                                    reason=payload(), decided_by_id=user.id, decided_at=now))
-    item = RegisterItem(
-        event_id=event.id, category="note", description=payload(), source=payload(200),
-        purpose=payload(), predicate_reference=payload(120), recorded_by_id=user.id,
-        recorded_at=now, due_on=now.date(), disposition="kept", keep_status="pending",
-        destruction_method=payload(200), keep_schedule=payload(120),
-        keep_justification=payload(), keep_decision_note=payload())
-    db.session.add_all([item, DisseminationRecord(
-        event_id=event.id, what_kind="summary", what_ref=payload(200),
-        recipient_agency=payload(200), recipient_role=payload(120), need_to_know=payload(),
-        authority=payload(200), method="email", released_by_id=user.id, released_at=now,
-        recorded_at=now)])
     db.session.flush()
-    return product, online, item
+    return product, online
 
 
 def _hostile_checklist_version(user, now):

@@ -18,6 +18,7 @@ from tests.security.test_access_matrix import (
     _contact_with_hold,
     _inbox_message,
     _pending_review,
+    _register_items,
 )
 from tracker.accounts.roles import Role
 from tracker.calendar import feeds
@@ -45,18 +46,20 @@ def walk(app, client, make_user, make_event):
     """The signed-in user with every role, and the URL arguments of its sample objects."""
     actor = make_user(*Role)
     other = make_user(Role.PLANNER)
-    event = make_event(actor=actor)
+    # The actor is the event's planner and liaison: the records routes admit them too.
+    event = make_event(actor=actor, planner_id=actor.id, liaison_id=actor.id)
     review = _pending_review(event, actor)
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(actor, actor, "Mine", feeds.FeedFilter(), NOW)
     message = _inbox_message(actor)
+    item, _kept = _register_items(event, other)
     db.session.commit()
     login(client, actor)
     args = {"event_id": event.id, "user_id": other.id, "filename": "css/tracker.css",
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id}
+            "reminder_id": message.reminder_id, "item_id": item.id}
     return actor, args
 
 

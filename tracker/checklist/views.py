@@ -165,4 +165,6 @@ def summary(event_id: int):
                for r in e.history if stages.answered_early(r, event, stage)},
         approved_at=approvals[0].approved_at if approvals else None,
         approvals=approvals, matches_approval=events.approval_state(event),
-        material_changes=list(event.material_changes))
+        material_changes=list(event.material_changes),
+        sources={e.item.key: source.label for e in checklist.entries
+                 if (source := record_sources.source_for(e.item.key))})

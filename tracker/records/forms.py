@@ -43,6 +43,10 @@ class ItemForm(SubmitOnceForm, Form):
                                       choices=[], validate_choice=False)
 
 
+class ItemEditForm(VersionedForm, ItemForm):
+    """Correcting an item before its disposition: carries the item's version."""
+
+
 class DestroyForm(VersionedForm, Form):
     destruction_method = StringField(
         "How it was destroyed", validators=[Length(max=200)],

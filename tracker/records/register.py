@@ -96,7 +96,9 @@ def _snapshot(item: RegisterItem) -> dict:
 
 
 def _open_event(event: Event) -> None:
-    if event.status in (EventStatus.CLOSED, EventStatus.CANCELLED):
+    # A cancelled event's register stays open: what was gathered before the
+    # cancellation still needs its disposition.
+    if event.status == EventStatus.CLOSED:
         raise ValidationError(None, "The event's record is closed: its register is final.")
 
 

@@ -12,7 +12,14 @@ from tracker.events import services as events
 from tracker.forms import status_of, submit
 from tracker.once import submit_once
 from tracker.records import access, dissemination, exports, register
-from tracker.records.forms import DecisionForm, DestroyForm, ItemForm, KeepForm, ReleaseForm
+from tracker.records.forms import (
+    DecisionForm,
+    DestroyForm,
+    ItemEditForm,
+    ItemForm,
+    KeepForm,
+    ReleaseForm,
+)
 from tracker.records.models import Disposition, KeepStatus
 from tracker.timezones import agency_zone, from_local, local_date, to_local
 
@@ -40,19 +47,18 @@ def event_records(event_id: int):
         today=today, can_write=access.writes(current_user, event))
 
 
-def _item_form() -> ItemForm:
-    return ItemForm()
+def _review_choices(form, event_id: int) -> None:
+    form.predicate_review_id.choices = [("", "None")] + [
+        (str(r.id), f"Review {r.id}: {r.entry.item.prompt[:80]} ({r.status})")
+        for r in register.predicate_reviews(event_id)]
 
 
 @bp.route("/events/<int:event_id>/records/items/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def new_item(event_id: int):
     event = _event_for(event_id, access.writes)
-    form = _item_form()
-    reviews = register.predicate_reviews(event_id)
-    form.predicate_review_id.choices = [("", "None")] + [
-        (str(r.id), f"Review {r.id}: {r.entry.item.prompt[:80]} ({r.status})")
-        for r in reviews]
+    form = ItemForm()
+    _review_choices(form, event_id)
     form.issue_token()
     now = utcnow()
     done = submit_once(form, lambda: register.add_item(
@@ -64,7 +70,34 @@ def new_item(event_id: int):
         if not done.repeated:
             flash("Item added to the register.", "success")
         return redirect(done.location)
-    return render_template("records/item_form.html", form=form, event=event), status_of(form)
+    return render_template("records/item_form.html", form=form, event=event,
+                           item=None), status_of(form)
+
+
+def _edit_form(item, fresh: bool = False) -> ItemEditForm:
+    """The edit form; `fresh` ignores the request's values (the item as saved now)."""
+    form = ItemEditForm(formdata=None, obj=item) if fresh else ItemEditForm(obj=item)
+    _review_choices(form, item.event_id)
+    if fresh or not form.is_submitted():
+        form.predicate_review_id.data = str(item.predicate_review_id or "")
+        form.stamp(item.version)
+    return form
+
+
+@bp.route("/records/items/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit_item(item_id: int):
+    """Correct an item before its disposition (its due date stays)."""
+    item = _item_for(item_id, access.writes)
+    form = _edit_form(item)
+    ok, _ = submit(form, lambda: register.update_item(
+        current_user, item, _item_data(form), utcnow(), version=form.expected_version),
+        current=lambda: _edit_form(item, fresh=True))
+    if ok:
+        flash("Item saved.", "success")
+        return redirect(url_for("records.item", item_id=item.id))
+    return render_template("records/item_form.html", form=form, event=item.event,
+                           item=item), status_of(form)
 
 
 def _item_data(form: ItemForm) -> register.ItemData:
@@ -95,7 +128,7 @@ def _forms(item, **given):
 
 def _render_item(item, status=200, **given):
     may_dispose = access.writes(current_user, item.event) or access.decides(current_user)
-    open_record = item.event.status not in ("closed", "cancelled")
+    open_record = item.event.status != "closed"
     pending = (item.disposition == Disposition.KEPT
                and item.keep_status == KeepStatus.PENDING)
     return render_template(
@@ -103,7 +136,9 @@ def _render_item(item, status=200, **given):
         today=local_date(utcnow()),
         can_dispose=may_dispose and open_record and item.disposition is None,
         can_decide=access.decides(current_user) and open_record and pending
-        and item.disposed_by_id != current_user.id), status
+        and item.disposed_by_id != current_user.id,
+        can_edit=access.writes(current_user, item.event) and open_record
+        and item.disposition is None), status
 
 
 @bp.route("/records/items/<int:item_id>")

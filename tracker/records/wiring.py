@@ -9,7 +9,7 @@ from tracker.records import checklist_answers, dissemination, register
 def event_panels(event: Event) -> list[tuple[str, str, dict]]:
     items = register.for_event(event.id)
     return [("side", "records/_event_panel.html", {
-        "items": len(items), "open": sum(not item.disposed for item in items),
+        "item_count": len(items), "open": sum(not item.disposed for item in items),
         "releases": len(dissemination.for_event(event.id))})]
 
 
