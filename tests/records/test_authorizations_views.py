@@ -46,6 +46,9 @@ def test_request_authorize_concur_and_log_work(app, setup):
         as_text=True)
     queue = privacy.get("/reviews/").get_data(as_text=True)
     assert "Online-work requests waiting for you (1)" in queue
+    waiting = leader.get("/online-work/").get_data(as_text=True)
+    assert "Monitoring of public posts" in waiting and 'href="/online-work/"' in waiting
+    assert writer.get("/online-work/").status_code == 403
     # Work before the authorization: refused.
     assert writer.post(f"{url}/work", data={"worked_on": today.isoformat(),
                                             "platform": "social_networks",

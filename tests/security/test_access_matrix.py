@@ -167,6 +167,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("products.review", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
     ("products.release", "GET"): signed_in(403),
     ("products.release", "POST"): signed_in(403),
+    ("authorizations.waiting", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP),
     ("authorizations.event_authorizations", "GET"): signed_in(
         200, Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN),
     ("authorizations.create", "GET"): signed_in(403),

@@ -24,6 +24,15 @@ def _allow(check, event) -> None:
         deny()
 
 
+@bp.route("/online-work/")
+@roles_required(Role.LEADERSHIP, Role.PRIVACY_OFFICER)
+def waiting():
+    """Requests waiting for the current user's side of the decision."""
+    return render_template("records/authorization_waiting.html",
+                           rows=authorizations.waiting_for(current_user),
+                           today=local_date(utcnow()))
+
+
 @bp.route("/events/<int:event_id>/online-work")
 @roles_required(*Role)
 def event_authorizations(event_id: int):
