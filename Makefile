@@ -9,16 +9,24 @@ PORT ?= 5000
 .PHONY: run test install install-test chromium lint test-postgres install-postgres \
 	postgres-server bench
 
+# A step's own output goes to a log beside it and is shown only when the step fails, so
+# `make run` prints a line per step.
+QUIETLY = sh -c 'log=$$(mktemp); "$$@" >"$$log" 2>&1 || { cat "$$log"; rm -f "$$log"; exit 1; }; rm -f "$$log"' quietly
+PIP := $(PY) -m pip --disable-pip-version-check
+
 $(VENV)/bin/python:
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "Creating the virtual environment in $(VENV)"
+	@python3 -m venv $(VENV)
+	@$(QUIETLY) $(PIP) install --quiet --upgrade pip
 
 install: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@echo "Installing the tracker's Python packages"
+	@$(QUIETLY) $(PIP) install --quiet -e .
 
 # npm brings Mozilla's ical.js (Thunderbird's parser): the tests read the feeds with it.
 install-test: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test,redis]'
+	@echo "Installing the test tools"
+	@$(QUIETLY) $(PIP) install --quiet -e '.[test,redis]'
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
 	else npm install --no-audit --no-fund; fi
 
@@ -34,10 +42,14 @@ chromium:
 # The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	@echo "Bringing the database up to date"
+	@$(QUIETLY) $(FLASK) db upgrade
+	@echo "Adding the demo accounts and events"
+	@$(FLASK) seed-demo
 	@echo "Mail is written to instance/mail/ (set TRACKER_MAIL_SERVER to use SMTP)."
-	TRACKER_PUBLIC_BASE_URL=$${TRACKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	@echo "Starting the tracker on http://$(HOST):$(PORT)/ and its scheduler"
+	@TRACKER_DEMO_MODE=true \
+	  TRACKER_PUBLIC_BASE_URL=$${TRACKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	  sh -c '$(FLASK) scheduler & pid=$$!; trap "kill $$pid" EXIT INT TERM; \
 	         $(FLASK) run --host $(HOST) --port $(PORT)' 
 
@@ -46,8 +58,11 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit --quiet --recursive tracker --severity-level medium
 
+# The suite runs on every core (pytest-xdist): TEST_WORKERS=1 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: install-test chromium lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The same suite on PostgreSQL: the tests start a throwaway cluster with Debian's server
 # binaries (installed here if missing), or use TRACKER_TEST_DATABASE_URL when it is set.
@@ -61,7 +76,7 @@ postgres-server:
 	    postgresql; }
 
 test-postgres: install-postgres chromium postgres-server
-	$(VENV)/bin/pytest --db=postgresql
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --db=postgresql
 
 # The benchmarks (bench/README.md): gunicorn and psycopg from the bench extra, wrk (load)
 # and the PostgreSQL server (throwaway clusters) from Debian.

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 
 from bench.results import absolute_result, show
 from bench.setup import NOW, app_for, database, seed
-from tests.smtp import SmtpServer
+from tests.support.smtp import SmtpServer
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.reminders.models import Reminder, ReminderKind, ReminderState

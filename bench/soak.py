@@ -30,8 +30,8 @@ from bench import data
 from bench.results import Result, show
 from bench.setup import app_for, database, free_port, seed
 from bench.web import ROOT, USER_AGENT, environment, gunicorn
-from tests.smtp import SmtpServer
-from tests.test_production_processes import FormReader
+from tests.operations.test_production_processes import FormReader
+from tests.support.smtp import SmtpServer
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
 from tracker.events.models import Event

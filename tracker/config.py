@@ -119,6 +119,9 @@ class DefaultConfig:
     LOCKOUT_WINDOW_MINUTES = 15
     # Authenticator apps show this name beside the account.
     TOTP_ISSUER = "Tracker"
+    # `make run` turns this on: the sign-in code page says where seed-demo printed the demo
+    # accounts' keys and recovery codes. Always off under PRODUCTION.
+    DEMO_MODE = False
 
     # Server-side sessions end after this long without a request, and at the latest this
     # long after sign-in (CJIS AC-11/AC-12).

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from tracker import demo_console
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
@@ -94,8 +95,9 @@ ROUTE = {"march": "West End Ave east to Broadway, north on 7th Ave to the Capito
 
 
 @click.command("seed-demo")
+@click.option("--qr/--no-qr", default=True, help="Print each account's key as a QR code.")
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(qr):
     """Create the demo accounts and events, then print how to sign in (never in
     production: the password is printed in the README)."""
     if current_app.config.get("PRODUCTION"):
@@ -113,13 +115,11 @@ def seed_demo_command():
         _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
     # The concluded event's reviewed product and expired social-media authorization.
     product_demo.seed("Broadway holiday parade", users, now)
+    codes = demo_console.fresh_recovery_codes(users.values(), now)
     db.session.commit()
-    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
-    for email, _name, roles in DEMO_USERS:
-        secret = users[roles[0]].totp_secret
-        click.echo(f"  {roles[0].label:<26} {email:<30} authenticator key {secret}")
-    click.echo("Sign-in asks for a code from an authenticator app: add the key above to "
-               "one,\nor print the current code with: flask --app tracker demo-code EMAIL")
+    demo_console.print_sign_in(
+        [(roles[0].label, users[roles[0]]) for _email, _name, roles in DEMO_USERS], codes,
+        DEMO_PASSWORD, current_app.config["TOTP_ISSUER"], qr=qr)
 
 
 @click.command("demo-code")

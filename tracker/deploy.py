@@ -29,6 +29,8 @@ def apply_production_defaults(config) -> None:
     production = bool(config.get("PRODUCTION"))
     if production:
         config["SESSION_COOKIE_SECURE"] = True
+        # The sign-in page's pointer to seed-demo's output is for a demo machine only.
+        config["DEMO_MODE"] = False
     if config.get("LOG_FORMAT") is None:
         config["LOG_FORMAT"] = "json" if production else "text"
 
