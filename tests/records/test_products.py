@@ -173,3 +173,24 @@ def test_a_closed_event_takes_no_new_products(people):
     db.session.commit()
     with pytest.raises(ValidationError):
         products.create(people["planner"], people["event"], "bulletin", draft(), NOW)
+
+
+def test_the_demo_parade_has_a_reviewed_product_and_an_expired_authorization(runner):
+    from tracker.db import utcnow
+    from tracker.events.models import Event
+    from tracker.records import authorizations
+    from tracker.timezones import local_date
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
+    event = db.session.scalars(select(Event).where(
+        Event.title == "Broadway holiday parade")).one()
+    [product] = products.for_event(event.id)
+    assert [(v.number, v.status) for v in product.versions] == [(1, "returned"),
+                                                                (2, "released")]
+    assert product.versions[0].review_note and product.versions[1].reviewed_by_id
+    [row] = authorizations.for_event(event.id)
+    today = local_date(utcnow())
+    assert row.status == "authorized" and row.state_label(today) == "Expired"
+    assert [w.categories for w in row.work] == [["threats_of_violence",
+                                                 "traffic_and_closures"]]
