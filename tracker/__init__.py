@@ -85,7 +85,10 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.records import authorization_models as _authorizations  # noqa: F401
     from tracker.records import models as _records  # noqa: F401
+    from tracker.records import product_models as _products  # noqa: F401
+    from tracker.records import schedule_models as _schedules  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
@@ -121,14 +124,19 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.records import product_wiring
     from tracker.records import wiring as records_wiring
+    from tracker.records.authorization_views import bp as authorizations_bp
+    from tracker.records.product_views import bp as products_bp
+    from tracker.records.schedule_views import bp as schedules_bp
     from tracker.records.views import bp as records_bp
     from tracker.reminders import wiring as reminder_wiring
     from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp, records_bp):
+                      reminders_bp, operations_bp, records_bp, products_bp,
+                      authorizations_bp, schedules_bp):
         app.register_blueprint(blueprint)
     # Each area wires itself in one place; the order does not matter (events tells of a
     # change in two phases, see tracker/events/signals.py).
@@ -138,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     calendar_panels.install()
     calendar_hooks.install()
     records_wiring.install()
+    product_wiring.install(app)
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -32,6 +32,12 @@ class DefaultConfig:
     # Outreach contact details (name, phone, email) are erased this many days after
     # the event ends; the scheduler checks this often.
     OUTREACH_RETENTION_DAYS = 30
+    # 28 CFR 23.20(h): the event record's own free text (event notes, red-flag
+    # justifications, product texts, register descriptions) is reviewed this many years
+    # after the event: a privacy officer keeps it (with a reason and a new date) or purges it.
+    RECORDS_REVIEW_YEARS = 5
+    # The longest period a social-media or open-source authorization may cover.
+    ONLINE_AUTHORIZATION_MAX_DAYS = 90
     RETENTION_PURGE_INTERVAL_MINUTES = 60
     # Collected-information register: each item's disposition is due this many days
     # after the later of the event's end and the day it was recorded, by category.

@@ -302,4 +302,106 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "problem": (OPS, "why the last attempt could not (a fixed text, no values)"),
         "done_at": (OPS, "when they were last erased from the files"),
     },
+    "product": {
+        "id": (K, "product"), "event_id": (K, "the event it is about"),
+        "kind": (R, "bulletin, briefing or other"), "created_by_id": (S, "who started it"),
+        "created_at": (R, "when"), "version": (OPS, "edit counter: a stale form cannot overwrite"),
+    },
+    "product_version": {
+        "id": (K, "product version"), "product_id": (K, "product"),
+        "number": (R, "version number"), "title": (R, "the product's title"),
+        "body": (R, "the product's text (records schedule)"),
+        "recipients": (R, "intended recipients: agencies and roles"),
+        "caveats": (R, "handling caveats"), "status": (R, "draft, review, released ..."),
+        "written_by_id": (S, "who wrote it"), "written_at": (R, "when"),
+        "submitted_at": (R, "when it was sent for review"),
+        "q_protected_without_nexus": (R, "privacy review question"),
+        "q_identifies_by_views": (R, "privacy review question (the answer is about the "
+                                     "product's wording, not about anyone)"),
+        "q_sources_stated": (R, "privacy review question"),
+        "q_distribution_limited": (R, "privacy review question"),
+        "review_note": (R, "the privacy officer's comments"),
+        "reviewed_by_id": (S, "privacy officer"), "reviewed_at": (R, "when"),
+        "released_by_id": (S, "who released it"), "released_at": (R, "when first released"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
+    },
+    "online_authorization": {
+        "id": (K, "authorization"), "event_id": (K, "the event it is for"),
+        "level": (R, "level of online engagement"),
+        "purpose": (R, "why the work is needed"),
+        "predicate_reference": (R, "case or report number of the criminal predicate"),
+        "platforms": (R, "kinds of platform (never accounts or people)"),
+        "starts_on": (R, "period"), "ends_on": (R, "period: lapses by itself after"),
+        "status": (R, "requested, authorized, refused, withdrawn"),
+        "requested_by_id": (S, "who asked"), "requested_at": (R, "when"),
+        "leadership_decision": (R, "leadership's decision"),
+        "leadership_by_id": (S, "who decided"), "leadership_at": (R, "when"),
+        "leadership_note": (R, "leadership's note"),
+        "privacy_decision": (R, "privacy officer's concurrence"),
+        "privacy_by_id": (S, "privacy officer"), "privacy_at": (R, "when"),
+        "privacy_note": (R, "privacy officer's note"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
+    },
+    "online_work_entry": {
+        "id": (K, "work entry"), "authorization_id": (K, "authorization it was done under"),
+        "worked_on": (R, "date of the work"), "platform": (R, "kind of platform"),
+        "categories": (R, "what was looked at, in categories (never people)"),
+        "logged_by_id": (S, "who did it"), "logged_at": (R, "when logged"),
+    },
+    "records_schedule": {
+        "id": (K, "schedule"), "event_id": (K, "event"),
+        "review_on": (R, "when the event's free text is next reviewed"),
+        "decision": (R, "keep or purge"), "reason": (R, "why it is kept"),
+        "decided_by_id": (S, "privacy officer"), "decided_at": (R, "when"),
+        "texts_purged_at": (R, "when the free text was erased"),
+        "version": (OPS, "edit counter: a stale form cannot overwrite"),
+    },
 }
+
+# The records schedule of each column (SECURITY.md P-5, 28 CFR 23.20(h)). Free text of
+# the event record is reviewed RECORDS_REVIEW_YEARS after the event: kept with a reason
+# and a new date, or erased (tracker/records/schedules.py, SCHEDULED_TEXT). Outreach
+# personal details are erased OUTREACH_RETENTION_DAYS after the event. The audit trail is
+# kept at least a year. Everything else is kept with the record it belongs to.
+SCHEDULE_EVENT_TEXT = "records schedule: reviewed five years after the event, kept or erased"
+SCHEDULE_OUTREACH = "erased after the event (outreach retention days) unless on hold"
+SCHEDULE_REGISTER = "disposition due by category (register), and the records schedule"
+SCHEDULE_AUDIT = "kept at least one year, after any purge (CJIS AU-11)"
+SCHEDULE_STAFF = "kept while the account exists"
+SCHEDULE_RECORD = "kept with its record"
+SCHEDULED_TEXT: dict[str, tuple[str, ...]] = {
+    "event": ("route_description", "permit_conditions", "organizing_group",
+              "logistics_notes"),
+    "event_status_change": ("note",),
+    "plan_approval": ("content",),
+    "event_material_change": ("changes",),
+    "checklist_entry": ("justification",),
+    "checklist_answer": ("justification",),
+    "red_flag_review": ("decision_note",),
+    "product_version": ("title", "body", "recipients", "caveats", "review_note"),
+    "register_item": ("description", "purpose", "keep_justification"),
+    "online_authorization": ("purpose", "leadership_note", "privacy_note"),
+}
+
+
+def schedule_of(table: str, column: str) -> str:
+    """The records schedule a column's values follow."""
+    if column in SCHEDULED_TEXT.get(table, ()):
+        return SCHEDULE_EVENT_TEXT
+    kind = INVENTORY[table][column][0]
+    if kind == P:
+        return SCHEDULE_OUTREACH
+    if table == "register_item":
+        return SCHEDULE_REGISTER
+    if kind == A:
+        return SCHEDULE_AUDIT
+    if kind == S and table in {"user", "user_role", "recovery_code", "sign_in_failure",
+                               "user_session"}:
+        return SCHEDULE_STAFF
+    return SCHEDULE_RECORD
+
+
+def schedules() -> list[tuple[str, str, str]]:
+    """(table, column, schedule) for every listed column, for the retention page."""
+    return [(table, column, schedule_of(table, column))
+            for table, columns in INVENTORY.items() for column in columns]

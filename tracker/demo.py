@@ -14,7 +14,7 @@ from tracker import demo_console, work
 from tracker.accounts import mfa
 from tracker.accounts import services as accounts
 from tracker.accounts.roles import Role
-from tracker.checklist import reviews
+from tracker.checklist import record_sources, reviews
 from tracker.checklist import services as checklist
 from tracker.checklist.models import Stage
 from tracker.cli_support import cli_origin
@@ -24,6 +24,7 @@ from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.outreach import services as outreach
 from tracker.records import demo as records_demo
+from tracker.records import product_demo
 from tracker.timezones import agency_zone
 
 # Demo only: printed by seed-demo so a newcomer can sign in. Never used in production.
@@ -113,6 +114,8 @@ def seed_demo_command(qr):
         recorded = now - timedelta(days=RECORDED_DAYS_AGO)
         for row in DEMO_EVENTS:
             _demo_event(row, users, recorded, now.astimezone(agency_zone()).date())
+        # The concluded event's reviewed product and expired social-media authorization.
+        product_demo.seed("Broadway holiday parade", users, now)
         codes = demo_console.fresh_recovery_codes(users.values(), now)
     demo_console.print_sign_in(
         [(roles[0].label, users[roles[0]]) for _email, _name, roles in DEMO_USERS], codes,
@@ -213,9 +216,12 @@ def _answer_stage(event, stage, users, now):
     for entry in entries:
         if not entry.item.required or entry.answered:
             continue
+        if record_sources.source_for(entry.item.key):
+            continue  # answered from the records (below)
         safe = [o for o in entry.item.answer_options if o not in entry.item.red_flag_answers]
         value = safe[0] if safe else (
             event.starts_at.date().isoformat() if entry.item.response_type == "date"
             else "Recorded in the operations plan")
         actor = next(u for u in users.values() if checklist.may_answer(u, entry))
         checklist.answer(actor, entry, value, "", now)
+    checklist.sync_from_sources(event, users[Role.PLANNER], now)

@@ -40,8 +40,10 @@ def _nav() -> list[tuple[str, str]]:
     if current_user.has_role(Role.PLANNER):
         items.append(("events.create", "New event"))
     if current_user.has_role(Role.PRIVACY_OFFICER):
-        items.append(("reviews.queue", "Red-flag reviews"))
+        items.append(("reviews.queue", "Privacy reviews"))
         items.append(("retention.index", "Retention"))
+    if current_user.has_role(Role.LEADERSHIP):
+        items.append(("authorizations.waiting", "Online-work requests"))
     if current_user.has_role(Role.PRIVACY_OFFICER, Role.ADMIN):
         items.append(("audit.index", "Audit trail"))
     if current_user.has_role(Role.ADMIN):

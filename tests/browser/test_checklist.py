@@ -173,8 +173,8 @@ def test_red_flag_needs_a_justification_and_a_privacy_review(signed_in):
 
     privacy = signed_in(PRIVACY)
     privacy.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Red-flag reviews").click()
-    expect(_h1(privacy)).to_have_text("Red-flag reviews")
+        "link", name="Privacy reviews").click()
+    expect(_h1(privacy)).to_have_text("Privacy reviews")
     row = privacy.get_by_role("row").filter(has_text=title)
     expect(row).to_contain_text("Yes")
     axe_check(privacy)
@@ -191,10 +191,10 @@ def test_red_flag_needs_a_justification_and_a_privacy_review(signed_in):
     privacy.get_by_label("Approve: the justification is sufficient").check()
     privacy.get_by_label("Note", exact=True).fill("Written approval on file; scope is narrow.")
     privacy.get_by_role("button", name="Record decision").click()
-    expect(_h1(privacy)).to_have_text("Red-flag reviews")
+    expect(_h1(privacy)).to_have_text("Privacy reviews")
     expect(privacy.get_by_role("status")).to_have_text("Review approved.")
     decided = privacy.locator(
-        "section", has=privacy.get_by_role("heading", name="Recent decisions"))
+        "section", has=privacy.get_by_role("heading", name="Recent red-flag decisions"))
     expect(decided.get_by_role("listitem").filter(has_text=title)).to_contain_text(
         "Approved: Will any open-source")
     expect(privacy.get_by_role("row").filter(has_text=title)).to_have_count(0)

@@ -174,7 +174,7 @@ def test_privacy_officer_places_and_releases_a_retention_hold(signed_in):
     # The demo parade ended 10 days ago; its contact's details go after 30 days.
     page = signed_in(PRIVACY)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Retention").click()
-    expect(_h1(page)).to_have_text("Retention of outreach personal details")
+    expect(_h1(page)).to_have_text("Retention schedules")
     scheduled = page.get_by_role("region", name="Scheduled purges")
     parade = scheduled.get_by_role("row").filter(has_text="Broadway holiday parade")
     expect(parade).to_have_count(1)

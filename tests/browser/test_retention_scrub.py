@@ -36,4 +36,4 @@ def test_privacy_officer_sees_a_purge_not_yet_erased_from_the_files(live_app, si
     page.reload()
     expect(page.locator("#scrub-pending")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Retention of outreach personal details")
+        "Retention schedules")

@@ -34,7 +34,8 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
-from tracker.records import dissemination, register
+from tracker.records import authorizations, dissemination, products, register
+from tracker.records.schedule_models import RecordsSchedule
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +88,10 @@ NOT_TYPED = {
     "notice": {"link"},
     "plan_approval": {"fingerprint"},
     "event_material_change": {"status"},
+    # Products, online work and schedules: enumerations.
+    "product": {"kind"}, "product_version": {"status"},
+    "online_authorization": {"level", "status", "leadership_decision", "privacy_decision"},
+    "online_work_entry": {"platform"}, "records_schedule": {"decision"},
     "register_item": {"category", "disposition", "keep_status"},
     "dissemination_record": {"what_kind", "method"},
 }
@@ -124,8 +129,9 @@ def _hostile_records(now, starts_at):
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
     item = _hostile_register(user, event, now)
+    product, online = _hostile_products(user, event, now)
     return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
-            "item": item}
+            "item": item, "product": product, "authorization": online}
 
 
 def _hostile_register(user, event, now):
@@ -150,6 +156,30 @@ def _hostile_register(user, event, now):
         recipient_agency=payload(200), recipient_role=payload(120),
         need_to_know=payload(), authority=payload(200), method="email", now=now)
     return kept
+
+
+def _hostile_products(user, event, now):
+    """A product returned with a payload comment and revised; an authorization with
+    payloads in every typed field; a records schedule kept for a payload reason."""
+    def draft():
+        return products.Draft(title=payload(200).replace("\n", " "), body=payload() + " " * 20
+                              + "padding", recipients=payload(), caveats=payload())
+    product = products.create(user, event, "bulletin", draft(), now)
+    products.submit(user, product.latest, now)
+    products.review(user, product.latest, "returned", {
+        "q_protected_without_nexus": False, "q_identifies_by_views": False,
+        "q_sources_stated": False, "q_distribution_limited": True}, payload(), now)
+    products.revise(user, product, draft(), now)
+    online = authorizations.request(user, event, authorizations.Request(
+        level="monitoring", purpose=payload() + " purpose", predicate_reference=payload(100),
+        platforms=["social_networks"], starts_on=now.date() + timedelta(days=1),
+        ends_on=now.date() + timedelta(days=9)), now)
+    authorizations.authorize(user, online, True, payload(), now)
+    authorizations.concur(user, online, True, payload(), now)
+    db.session.add(RecordsSchedule(event_id=event.id, review_on=now.date(), decision="keep",
+                                   reason=payload(), decided_by_id=user.id, decided_at=now))
+    db.session.flush()
+    return product, online
 
 
 def _hostile_checklist_version(user, now):
@@ -222,14 +252,16 @@ def test_every_typed_text_column_holds_a_payload(hostile):
                 if not hits:
                     missing.append(f"{table.name}.{column.name}")
         db.session.remove()
-    assert missing == []
+    assert missing == [], " ".join(missing)
 
 
 def _pages(app, ids) -> list[str]:
     entries = {}
     args = {"event_id": ids["event"], "contact_id": ids["contact"], "hold_id": ids["hold"],
             "feed_id": ids["feed"], "review_id": ids["review"], "user_id": ids["user"],
-            "key": "pre.source", "stage": "pre_event", "number": 1, "item_id": ids["item"]}
+            "key": "pre.source", "stage": "pre_event", "number": 1,
+            "product_id": ids["product"], "authorization_id": ids["authorization"],
+            "item_id": ids["item"]}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:

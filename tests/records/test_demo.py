@@ -19,7 +19,9 @@ def test_the_demo_parade_has_its_register_and_release(runner):
     assert [i.state_label for i in items] == ["Destroyed", "Kept (approved)",
                                               "No disposition yet"]
     assert [i.id for i in register.past_due(local_date(utcnow()))] == [items[2].id]
-    assert len(dissemination.for_event(event.id)) == 1
+    # The register items' release, and the reviewed product's (tests/records/test_products).
+    assert sorted(r.what_kind for r in dissemination.for_event(event.id)) == [
+        "product", "register_items"]
     answers = {e.item.key: e for e in checklist.get_for_event(event.id).entries}
     assert answers["post.dissemination_record"].value == "done"
     assert answers["post.dissemination_record"].history[-1].from_record

@@ -23,7 +23,10 @@ from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
 from tracker.outreach.models import OutreachContact, RetentionHold
+from tracker.records.authorization_models import OnlineAuthorization, OnlineWorkEntry
 from tracker.records.models import DisseminationRecord, RegisterItem
+from tracker.records.product_models import Product, ProductVersion
+from tracker.records.schedule_models import RecordsSchedule
 from tracker.reminders.models import InboxMessage, Reminder, ReminderPreference
 
 ANON = "anonymous"
@@ -148,6 +151,44 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("records.new_release", "POST"): signed_in(403),
     ("records.past_due", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP,
                                            Role.ADMIN),
+    # Products, online-work authorizations and records schedules: as the records above,
+    # the event's own planner and liaison write (403 here); privacy officers review,
+    # concur and decide schedules; leadership authorizes online work; all three read.
+    ("products.event_products", "GET"): signed_in(
+        200, Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN),
+    ("products.create", "GET"): signed_in(403),
+    ("products.create", "POST"): signed_in(403),
+    ("products.detail", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP,
+                                          Role.ADMIN),
+    ("products.edit", "GET"): signed_in(403),
+    ("products.edit", "POST"): signed_in(403),
+    ("products.send_for_review", "POST"): signed_in(403),
+    ("products.review", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("products.review", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("products.release", "GET"): signed_in(403),
+    ("products.release", "POST"): signed_in(403),
+    ("authorizations.waiting", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP),
+    ("authorizations.event_authorizations", "GET"): signed_in(
+        200, Role.PRIVACY_OFFICER, Role.LEADERSHIP, Role.ADMIN),
+    ("authorizations.create", "GET"): signed_in(403),
+    ("authorizations.create", "POST"): signed_in(403),
+    ("authorizations.detail", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP,
+                                                Role.ADMIN),
+    ("authorizations.authorize", "GET"): signed_in(200, Role.LEADERSHIP),
+    ("authorizations.authorize", "POST"): signed_in(302, Role.LEADERSHIP),
+    ("authorizations.concur", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("authorizations.concur", "POST"): signed_in(302, Role.PRIVACY_OFFICER),
+    ("authorizations.withdraw", "POST"): signed_in(403),
+    ("authorizations.log_work", "GET"): signed_in(403),
+    ("authorizations.log_work", "POST"): signed_in(403),
+    ("schedules.index", "GET"): signed_in(200, Role.PRIVACY_OFFICER, Role.LEADERSHIP,
+                                          Role.ADMIN),
+    # The sample event is a draft, not due for its review: the decision is refused on
+    # the form (tests/records/test_schedules_views.py covers a due one).
+    ("schedules.keep", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("schedules.keep", "POST"): signed_in(400, Role.PRIVACY_OFFICER),
+    ("schedules.purge", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
+    ("schedules.purge", "POST"): signed_in(400, Role.PRIVACY_OFFICER),
     # Public health probe, never audited; 503 here because no scheduler runs in this test
     # (tests/operations/test_health.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
@@ -231,6 +272,13 @@ def _body(endpoint: str, owner) -> dict:
                                 "need_to_know": "Plans ambulance staging for the event.",
                                 "authority": "Mutual aid", "method": "email",
                                 "released_at": "2026-11-20T10:00"},
+        "products.review": {"q_protected_without_nexus": "no", "q_identifies_by_views": "no",
+                            "q_sources_stated": "yes", "q_distribution_limited": "yes",
+                            "decision": "approved", "note": ""},
+        "authorizations.authorize": {"decision": "agree", "note": ""},
+        "authorizations.concur": {"decision": "agree", "note": ""},
+        "schedules.keep": {"reason": "Case 2026-0412 is still open.",
+                           "review_on": "2027-06-30"},
         "checklist_admin.edit_item": {
             "stage": "pre_event", "prompt": "How did the agency learn of the event?",
             "response_type": "choice", "choices": "Permit\nNotice", "required": "y",
@@ -248,7 +296,11 @@ def _state() -> tuple:
     users = db.session.execute(select(User.id, User.active, User.display_name)).all()
     checklist = [db.session.scalar(select(func.count(model.id))) for model in (
         AnswerRecord, RedFlagReview, ChecklistTemplate, OutreachContact, RetentionHold,
-        CalendarFeed, DisseminationRecord)]
+        CalendarFeed, DisseminationRecord, OnlineWorkEntry, RecordsSchedule, Product)]
+    checklist.append(sorted(db.session.execute(select(
+        ProductVersion.id, ProductVersion.version)).all()))
+    checklist.append(sorted(db.session.execute(select(
+        OnlineAuthorization.id, OnlineAuthorization.version)).all()))
     checklist.append(sorted(db.session.execute(select(
         RegisterItem.id, RegisterItem.version)).all()))
     checklist.append(db.session.scalar(select(func.count()).select_from(ReminderPreference)))
@@ -301,6 +353,25 @@ def _register_items(event, owner) -> tuple[RegisterItem, RegisterItem]:
     return open_item, kept
 
 
+def _product_and_request(event, owner) -> tuple[Product, OnlineAuthorization]:
+    """A product whose first version waits for review and an online-work request waiting
+    for both decisions (written directly: the sample event has no assigned planner)."""
+    product = Product(event_id=event.id, kind="bulletin", created_by_id=owner.id,
+                      created_at=NOW)
+    product.versions.append(ProductVersion(
+        number=1, title="Logistics", body="Route and timing of the vigil.",
+        recipients="County EM", caveats="LES", status="submitted", written_by_id=owner.id,
+        written_at=NOW, submitted_at=NOW))
+    request = OnlineAuthorization(
+        event_id=event.id, level="monitoring", purpose="Timing and route of the vigil.",
+        predicate_reference="Case 1", platforms=["social_networks"], starts_on=NOW.date(),
+        ends_on=NOW.date().replace(year=2030), status="requested", requested_by_id=owner.id,
+        requested_at=NOW)
+    db.session.add_all([product, request])
+    db.session.flush()
+    return product, request
+
+
 def _inbox_message(owner):
     """A delivered in-app reminder of the owner's, failed once before, for the inbox and
     the retry routes."""
@@ -344,6 +415,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
     message = _inbox_message(owner)
     open_item, kept_item = _register_items(event, owner)
+    product, online_request = _product_and_request(event, owner)
     db.session.commit()
     actor = None
     if role != ANON:
@@ -354,7 +426,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
             "reminder_id": message.reminder_id,
-            "item_id": kept_item.id if endpoint == "records.decide" else open_item.id}
+            "item_id": kept_item.id if endpoint == "records.decide" else open_item.id,
+            "product_id": product.id, "authorization_id": online_request.id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})

@@ -18,6 +18,7 @@ from tests.security.test_access_matrix import (
     _contact_with_hold,
     _inbox_message,
     _pending_review,
+    _product_and_request,
     _register_items,
 )
 from tracker.accounts.roles import Role
@@ -53,13 +54,15 @@ def walk(app, client, make_user, make_event):
     feed, _token = feeds.create_feed(actor, actor, "Mine", feeds.FeedFilter(), NOW)
     message = _inbox_message(actor)
     item, _kept = _register_items(event, other)
+    product, online = _product_and_request(event, other)
     db.session.commit()
     login(client, actor)
     args = {"event_id": event.id, "user_id": other.id, "filename": "css/tracker.css",
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id, "item_id": item.id}
+            "reminder_id": message.reminder_id, "item_id": item.id,
+            "product_id": product.id, "authorization_id": online.id}
     return actor, args
 
 
@@ -174,7 +177,9 @@ def test_page_numbers_are_clamped(client, login_as, make_event, url):
 
 @pytest.mark.parametrize("number", [2**31, 2**63, 2**64])
 @pytest.mark.parametrize("path", ["/events/{}", "/events/{}/edit", "/outreach/{}/edit",
-                                  "/reviews/{}", "/events/{}/checklist/pre_event/{}"])
+                                  "/reviews/{}", "/events/{}/checklist/pre_event/{}",
+                                  "/products/{}", "/products/{}/versions/{}/review",
+                                  "/online-work/{}", "/schedules/{}/keep"])
 def test_ids_beyond_the_database_range_are_404(client, login_as, path, number):
     login_as(*Role)
     assert client.get(path.format(number, number)).status_code == 404

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from tracker import page_sections
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.checklist import reviews, services
@@ -17,8 +18,12 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 @bp.route("/")
 @roles_required(Role.PRIVACY_OFFICER)
 def queue():
+    # Other areas' reviews (products, social-media requests, records schedules) add
+    # their sections through tracker/page_sections.py.
     return render_template("checklist/review_queue.html", pending=reviews.pending(),
-                           decided=reviews.recent_decisions())
+                           decided=reviews.recent_decisions(),
+                           sections=page_sections.prepared(page_sections.REVIEW_QUEUE,
+                                                           current_user, utcnow()))
 
 
 @bp.route("/<int:review_id>", methods=["GET", "POST"])

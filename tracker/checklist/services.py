@@ -275,7 +275,8 @@ def sync_from_sources(event: Event, actor: User, now: datetime) -> int:
             continue
         expected = (source.answer(event)
                     if stages.is_open(event, entry.item.stage_enum, now) else None)
-        if expected is not None and expected not in entry.item.answer_options:
+        options = entry.item.answer_options  # none for free text: any answer fits
+        if expected is not None and options and expected not in options:
             continue  # a template whose options no longer fit the records' answer
         if expected is None and entry.value is None:
             continue

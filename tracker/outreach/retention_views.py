@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from tracker import page_sections
 from tracker.accounts.access import roles_required
 from tracker.accounts.roles import Role
 from tracker.db import utcnow
@@ -23,7 +24,9 @@ def index():
         days=current_app.config["OUTREACH_RETENTION_DAYS"],
         scheduled=retention.schedule(now, current_app.config["OUTREACH_RETENTION_DAYS"]),
         holds=retention.holds(local_date(now)), release_form=EmptyForm(),
-        scrub=retention.scrub_state())
+        scrub=retention.scrub_state(),
+        # Other schedules (the event record's own text) add their sections here.
+        sections=page_sections.prepared(page_sections.RETENTION, current_user, now))
 
 
 @bp.route("/outreach/<int:contact_id>/hold", methods=["GET", "POST"])
