@@ -85,6 +85,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.plans import models as _plans  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
