@@ -85,6 +85,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.plans import attachment_models as _plan_attachments  # noqa: F401
     from tracker.plans import models as _plans  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
 
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.plans import media_wiring as plan_media
     from tracker.reminders import hooks as reminder_hooks
     from tracker.reminders import panels as reminder_panels
     from tracker.reminders.views import bp as reminders_bp
@@ -136,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     calendar_hooks.install()
     reminder_panels.install(app)
     reminder_hooks.install()
+    plan_media.install(app)
 
 
 def _register_web_hooks(app: Flask) -> None:
@@ -162,21 +165,29 @@ def _register_web_hooks(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title="Form expired",
                                message=message), 400
 
+    csp = _content_security_policy(app.config.get("MAP_TILE_URL"))
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", csp)
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config.get("PRODUCTION"):
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
         return response
+
+
+def _content_security_policy(tile_url: str | None) -> str:
+    """No outside script, ever. Images: the tracker's own, data: URIs (the map's drawing
+    tool icons), and the map tile server when MAP_TILE_URL names an outside host."""
+    from tracker.plans.geo import tile_origin
+
+    images = " ".join(filter(None, ("'self'", "data:", tile_origin(tile_url))))
+    return (f"default-src 'self'; img-src {images}; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
 def _register_cli(app: Flask) -> None:

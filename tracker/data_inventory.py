@@ -180,6 +180,16 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "approval_id": (K, "the approval that approved it"),
         "version": (R, "edit version (stale saves are refused)"),
     },
+    "plan_attachment": {
+        "id": (K, "attachment"), "version_id": (K, "the plan version it belongs to"),
+        "kind": (R, "permit, site map, traffic plan, legal review or other"),
+        "title": (R, "what the document is"),
+        "media_type": (R, "type found in the content"), "extension": (R, "for its name"),
+        "size_bytes": (R, "size"), "sha256": (R, "SHA-256 of the content"),
+        "storage_key": (K, "random name in the private file store (the uploaded file's "
+                           "own name is not kept)"),
+        "uploaded_by_id": (S, "who attached it"), "uploaded_at": (R, "when"),
+    },
     "after_action_report": {
         "id": (K, "report"), "event_id": (K, "its event"),
         "went_as_planned": (R, "what went as planned"),

@@ -30,8 +30,12 @@ JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1
 def purge_retention() -> str:
     from tracker.outreach.cli import run_purge
     from tracker.outreach.retention import scrub_pending
+    from tracker.plans.media_wiring import purge_documents
 
     summary = f"{len(run_purge())} outreach entries purged"
+    documents = purge_documents()
+    if documents:
+        summary += f"; {documents}"
     if scrub_pending():
         log.warning("retention purge: erased values are still in the database files; "
                     "retried every minute (retention page)")
