@@ -6,14 +6,14 @@ FLASK := $(VENV)/bin/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test chromium lint test-postgres install-postgres \
+.PHONY: run test install install-test chromium pango vendor lint test-postgres install-postgres \
 	postgres-server bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-install: $(VENV)/bin/python
+install: $(VENV)/bin/python pango
 	$(PY) -m pip install --quiet -e .
 
 # npm brings Mozilla's ical.js (Thunderbird's parser): the tests read the feeds with it.
@@ -23,13 +23,20 @@ install-test: $(VENV)/bin/python
 	else npm install --no-audit --no-fund; fi
 
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
-# poppler-utils reads back the printed compliance summary; redis-server is the shared
-# rate-limit store two gunicorn workers use in tests/test_rate_limit_store.py.
-chromium:
+# poppler-utils reads back the printed compliance summary and Incident Action Plan;
+# redis-server is the shared rate-limit store two gunicorn workers use in
+# tests/test_rate_limit_store.py.
+chromium: pango
 	@{ command -v chromium && command -v pdftotext && command -v redis-server; } \
 	  >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium poppler-utils redis-server; }
+
+# WeasyPrint (the Incident Action Plan's PDF) needs Debian's Pango.
+pango:
+	@{ ldconfig -p | grep -q libpango-1.0.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0; } \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0; }
 
 # The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.
