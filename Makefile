@@ -22,6 +22,22 @@ install-test: $(VENV)/bin/python
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
 	else npm install --no-audit --no-fund; fi
 
+# The map's browser libraries (Leaflet and Leaflet-Geoman, pinned in package-lock.json)
+# are committed under tracker/static/vendor/ with their licences, so `make run` needs no
+# npm; after changing their versions (npm install), `make vendor` copies them there
+# again (and tests/plans/test_vendor.py checks the copies match node_modules).
+VENDOR := tracker/static/vendor
+vendor:
+	rm -rf $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/leaflet-geoman
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/LICENSE node_modules/leaflet/package.json $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
+	  node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
+	  node_modules/@geoman-io/leaflet-geoman-free/LICENSE \
+	  node_modules/@geoman-io/leaflet-geoman-free/package.json $(VENDOR)/leaflet-geoman/
+
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
 # poppler-utils reads back the printed compliance summary and Incident Action Plan;
 # redis-server is the shared rate-limit store two gunicorn workers use in

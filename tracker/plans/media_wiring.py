@@ -17,7 +17,8 @@ def map_settings() -> dict:
     lat, lon = config["MAP_DEFAULT_CENTER"]
     return {"tile_url": config.get("MAP_TILE_URL") or "",
             "attribution": config.get("MAP_TILE_ATTRIBUTION") or "",
-            "center": f"{float(lat)},{float(lon)}", "zoom": int(config["MAP_DEFAULT_ZOOM"])}
+            "center": f"{float(lat)},{float(lon)}", "zoom": int(config["MAP_DEFAULT_ZOOM"]),
+            "kinds": geo.KINDS}
 
 
 def map_features(text: str | None) -> list[geo.Feature]:
