@@ -46,6 +46,8 @@ class FileStore(Protocol):
 
     def keys(self) -> Iterator[str]: ...
 
+    def restore(self, key: str, data: bytes) -> None: ...
+
 
 def _checked(key: str) -> str:
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
@@ -88,6 +90,16 @@ class LocalFileStore:
 
     def delete(self, key: str) -> None:
         (self.root / _checked(key)).unlink(missing_ok=True)
+
+    def restore(self, key: str, data: bytes) -> None:
+        """Put a file back under its key (restoring a backup); an existing file stays."""
+        path = self._folder() / _checked(key)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
 
     def keys(self) -> Iterator[str]:
         if not self.root.is_dir():
