@@ -123,13 +123,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
     from tracker.plans import media_wiring as plan_media
+    from tracker.plans import wiring as plans_wiring
+    from tracker.plans.views import bp as plans_bp
     from tracker.reminders import hooks as reminder_hooks
     from tracker.reminders import panels as reminder_panels
     from tracker.reminders.views import bp as reminders_bp
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp):
+                      reminders_bp, operations_bp, plans_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)
@@ -138,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     calendar_hooks.install()
     reminder_panels.install(app)
     reminder_hooks.install()
+    plans_wiring.install(app)
     plan_media.install(app)
 
 

@@ -197,6 +197,7 @@ INVENTORY: dict[str, dict[str, tuple[str, str]]] = {
         "arrests": (R, "count only, never names"), "injuries": (R, "count only"),
         "complaints": (R, "count only"), "use_of_force_reports": (R, "count only"),
         "lessons": (R, "lessons learned"),
+        "reviewed_on": (R, "date of the after-action review"),
         "created_by_id": (S, "author"), "created_at": (R, "when"),
         "updated_by_id": (S, "who last saved it"), "updated_at": (R, "when"),
         "version": (R, "edit version (stale saves are refused)"),

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('complaints', sa.Integer(), nullable=True),
     sa.Column('use_of_force_reports', sa.Integer(), nullable=True),
     sa.Column('lessons', sa.Text(), nullable=False),
+    sa.Column('reviewed_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),

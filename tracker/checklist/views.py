@@ -12,6 +12,7 @@ from tracker.checklist.forms import answer_form
 from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
 from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.events import registry
 from tracker.events import services as events
 from tracker.extensions import db
 from tracker.forms import EmptyForm, apply_error, status_of, submit
@@ -163,4 +164,5 @@ def summary(event_id: int):
                for r in e.history if stages.answered_early(r, event, stage)},
         approved_at=approvals[0].approved_at if approvals else None,
         approvals=approvals, matches_approval=events.approval_state(event),
-        material_changes=list(event.material_changes))
+        material_changes=list(event.material_changes),
+        panels=registry.detail_panels(event))

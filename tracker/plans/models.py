@@ -137,6 +137,8 @@ class AfterActionReport(Base):
     complaints: Mapped[int | None] = mapped_column(Integer)
     use_of_force_reports: Mapped[int | None] = mapped_column(Integer)
     lessons: Mapped[str] = mapped_column(Text, default="")
+    # The date of the after-action review meeting (the post-event checklist reads it).
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
