@@ -74,9 +74,16 @@ def check_content(data: bytes, max_bytes: int) -> tuple[str, str]:
     return kind.mime, ALLOWED_TYPES[kind.mime][1]
 
 
+def may_write(actor: User, version: PlanVersion) -> bool:
+    """Whoever writes the plan (the event's planner) attaches and removes its documents."""
+    from tracker.plans.services import may_write as may_write_plan  # services import us
+
+    return may_write_plan(actor, version.plan.event)
+
+
 def _require_writer(actor: User, version: PlanVersion) -> None:
-    if not actor.has_role(*WRITERS):
-        raise Forbidden("Only planners attach or remove the plan's documents.")
+    if not may_write(actor, version):
+        raise Forbidden("Only the event's planner attaches or removes the plan's documents.")
     if not version.is_draft:
         raise ValidationError(None, "This version has been submitted: documents are "
                                     "attached to the draft. Start a new draft to change "

@@ -49,6 +49,8 @@ def index(version_id: int):
     version = attachments.get_version(version_id)
     form = AttachmentForm()
     form.issue_token()
+    if request.method == "POST" and not attachments.may_write(current_user, version):
+        deny()
     done = submit_once(form, lambda: attachments.add(
         current_user, version, attachments.Upload(form.kind.data, form.title.data,
                                                   form.read_file()),
@@ -58,7 +60,7 @@ def index(version_id: int):
         if not done.repeated:
             flash("Document attached.", "success")
         return redirect(done.location)
-    can_edit = current_user.has_role(*attachments.WRITERS) and version.is_draft
+    can_edit = attachments.may_write(current_user, version) and version.is_draft
     return render_template(
         "plans/attachments.html", version=version, event=version.plan.event, form=form,
         documents=attachments.for_version(version_id), can_edit=can_edit,
@@ -84,6 +86,8 @@ def download(attachment_id: int):
 def remove(attachment_id: int):
     row = attachments.get(attachment_id)
     version_id = row.version_id
+    if not attachments.may_write(current_user, row.version):
+        deny()
     press(lambda: attachments.remove(current_user, row, storage.for_app(current_app),
                                      utcnow()), "Document removed.")
     return redirect(url_for("plan_attachments.index", version_id=version_id))

@@ -85,6 +85,8 @@ def plan_form_class() -> type[Form]:
         else:
             attrs[section.name] = TextAreaField(section.title, validators=[
                 Length(max=S.TEXT_MAX)])
+    # The map (templates/plans/_map_edit.html): GeoJSON text, checked by plans/geo.py.
+    attrs["map_geojson"] = TextAreaField("Map")
     return type("PlanForm", (Form,), attrs)
 
 
@@ -128,6 +130,8 @@ def error_list(form) -> list[tuple[str, str]]:
             for sub in entry.form:
                 found += [(sub.id, f"{section.title}, row {number}, "
                                    f"{sub.label.text.lower()}: {m}") for m in sub.errors]
+    if "map_geojson" in form:
+        found += [("plan-map", f"Map: {m}") for m in form["map_geojson"].errors]
     return found
 
 

@@ -17,7 +17,7 @@ def _page(version_id: int, for_pdf: bool) -> tuple[str, object]:
     html = render_template(
         "plans/iap.html", iap=document, version_id=version_id, for_pdf=for_pdf,
         stylesheet=iap.stylesheet() if for_pdf else "",
-        back_url=url_for("events.detail", event_id=version.plan.event_id))
+        back_url=url_for("plans.show", event_id=version.plan.event_id))
     return html, version
 
 

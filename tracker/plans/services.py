@@ -22,6 +22,7 @@ from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events import approvals, lifecycle
 from tracker.events.models import Event
 from tracker.extensions import db
+from tracker.plans import attachments
 from tracker.plans import sections as S
 from tracker.plans.models import OperationsPlan, PlanVersion, VersionStatus
 
@@ -114,6 +115,7 @@ def save_draft(actor: User, event: Event, raw_sections: dict, now: datetime,
         latest.status = V.SUPERSEDED.value  # withdrawn: the new draft replaces it
     version = _add_version(actor, plan, sections, geo, now)
     if latest is not None:
+        attachments.carry_forward(latest, version)  # the documents stay with the plan
         approvals.apply_changes(actor, event, [approvals.Change(
             "operations_plan", "Operations plan",
             f"version {latest.number} ({latest.status})",

@@ -15,7 +15,7 @@ from tracker.errors import Forbidden
 from tracker.events import services as events
 from tracker.forms import status_of, submit
 from tracker.inputs import ID_MAX
-from tracker.plans import after_action, forms, services
+from tracker.plans import after_action, attachments, forms, geo, services
 from tracker.plans import sections as S
 
 bp = Blueprint("plans", __name__, url_prefix="/events/<int:event_id>")
@@ -38,7 +38,8 @@ def show(event_id: int):
         lines=S.render_lines(latest.sections) if latest else [],
         sections=S.SECTIONS, may_write=services.may_write(current_user, event),
         submit_form=forms.SubmitForm(version=str(latest.version) if latest else ""),
-        approved=services.latest_approved(plan))
+        approved=services.latest_approved(plan),
+        documents=attachments.for_version(latest.id) if latest else [])
 
 
 @bp.route("/plan/versions/<int:number>")
@@ -47,7 +48,7 @@ def version(event_id: int, number: int):
     event, plan, _ = _plan_and_latest(event_id)
     found = services.get_version(plan, number)
     return render_template("plans/version.html", event=event, plan=plan, version=found,
-                           sections=S.SECTIONS)
+                           sections=S.SECTIONS, documents=attachments.for_version(found.id))
 
 
 def _row_action(form) -> bool:
@@ -80,7 +81,8 @@ def edit(event_id: int):
         try:
             ok, saved = submit(form, lambda: services.save_draft(
                 current_user, event, forms.sections_from(form), utcnow(),
-                expected_version=_int(form.version.data)))
+                expected_version=_int(form.version.data),
+                map_geojson=geo.clean(form.map_geojson.data)))
         except Forbidden:
             deny()
         if ok:
@@ -89,6 +91,7 @@ def edit(event_id: int):
     else:
         form = forms.plan_form(data=latest.sections if latest else None)
         form.version.data = str(latest.version) if latest else ""
+        form.map_geojson.data = latest.map_geojson if latest else None
     return _render_edit(event, latest, form)
 
 
