@@ -6,11 +6,14 @@ Each cell is then requested as a user holding just that one role, and every 403 
 leave an "access.denied" audit record (U-1).
 """
 
+import io
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
 from tests.conftest import NOW, PASSWORD, login
+from tests.plans.media_support import PDF as PLAN_PDF
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
@@ -130,6 +133,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reminders.event_offsets", "POST"): signed_in(302, Role.PLANNER),
     ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
     ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
+    # The plan's documents and Incident Action Plan (tracker/plans/attachments_views.py,
+    # iap_views.py): every role reads them, downloads are audited; the event's planner
+    # (any planner while none is assigned, as here) attaches and removes.
+    ("plan_attachments.index", "GET"): signed_in(200),
+    ("plan_attachments.index", "POST"): signed_in(302, Role.PLANNER),
+    ("plan_attachments.download", "GET"): signed_in(200),
+    ("plan_attachments.remove", "POST"): signed_in(302, Role.PLANNER),
+    ("plan_iap.page", "GET"): signed_in(200),
+    ("plan_iap.pdf", "GET"): signed_in(200),
     # Public health probe, never audited; 503 here because no scheduler runs in this test
     # (tests/operations/test_health.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
@@ -137,7 +149,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",
           "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
-                "calendar.download", "calendar.feed_fetch", "audit.export"]
+                "calendar.download", "calendar.feed_fetch", "audit.export",
+                "plan.attachment.download", "plan.iap.download"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
@@ -196,6 +209,8 @@ def _body(endpoint: str, owner) -> dict:
                                   "notice": "both", "event_offsets": "7, 1"},
         "reminders.event_offsets": {"offsets": "14, 1"},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
+        "plan_attachments.index": {"kind": "permit", "title": "City permit",
+                                   "file": (io.BytesIO(PLAN_PDF), "permit.pdf")},
         "retention.place_hold": {"reason": "Records request 2026-7",
                                  "expires_on": "2027-06-30"},
         "reviews.decide": {"decision": "approved", "note": "Justified by the predicate."},
@@ -251,6 +266,19 @@ def _contact_with_hold(event, make_user):
     return contact, hold
 
 
+def _plan_document(app, event, owner):
+    """A draft plan version of the event with a permit attached."""
+    from tests.plans.media_support import make_version
+    from tracker import storage
+    from tracker.plans import attachments
+
+    version = make_version(event, owner)
+    document = attachments.add(owner, version, attachments.Upload(
+        "permit", "Permit", PLAN_PDF), storage.for_app(app), NOW)
+    db.session.commit()
+    return version, document
+
+
 def _inbox_message(owner):
     """A delivered in-app reminder of the owner's, failed once before, for the inbox and
     the retry routes."""
@@ -293,6 +321,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
     message = _inbox_message(owner)
+    version, document = _plan_document(app, event, owner)
     db.session.commit()
     actor = None
     if role != ANON:
@@ -302,7 +331,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id}
+            "reminder_id": message.reminder_id, "version_id": version.id,
+            "attachment_id": document.id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})
@@ -353,6 +383,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     ("GET", "/retention/outreach/999/hold"), ("POST", "/retention/outreach/999/hold"),
     ("POST", "/retention/holds/999/release"),
     ("POST", "/admin/checklist/items/no.such.key/delete"),
+    ("POST", "/plans/versions/999/documents"), ("POST", "/plans/documents/999/remove"),
 ])
 def test_unknown_ids(app, client, make_user, method, url):
     allowed = (Role.ADMIN if "/admin/" in url else

@@ -77,7 +77,8 @@ def download(attachment_id: int):
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; object-src 'none'; "
+                                                       "frame-ancestors 'none'; sandbox")
     return response
 
 
