@@ -7,6 +7,7 @@ so that the escaping alone is under test. No dialog may fire, and the payloads m
 visible as text.
 """
 
+import json
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -14,7 +15,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -86,10 +87,12 @@ NOT_TYPED = {
     "notice": {"link"},
     "plan_approval": {"fingerprint"},
     "event_material_change": {"status"},
+    # Found in the uploaded content or made by the store, never typed.
+    "plan_attachment": {"kind", "media_type", "extension", "sha256", "storage_key"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
-             "audit.export_csv",
+             "audit.export_csv", "plan_attachments.download", "plan_iap.pdf",
              "operations.healthz", "accounts.login", "accounts.login_code",
              "accounts.login_enrol"}
 
@@ -120,7 +123,29 @@ def _hostile_records(now, starts_at):
     hold = retention.place_hold(user, contact, payload(), now.date() + timedelta(days=90),
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
-    return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed}
+    version, document = _hostile_plan_media(user, event, now)
+    return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
+            "version": version, "attachment": document}
+
+
+def _hostile_plan_media(user, event, now):
+    """The plan's map with payload labels (drawn on the map, listed beside it, printed in
+    the IAP) and a document with a payload title."""
+    from tests.plans.media_support import PDF
+    from tracker import storage
+    from tracker.plans import attachments, geo
+    from tracker.plans import services as plans
+
+    shapes = [{"type": "Feature", "properties": {"kind": kind, "label": payload(120)},
+               "geometry": {"type": shape, "coordinates": coordinates}}
+              for kind, shape, coordinates in (
+                  ("route", "LineString", [[-87.63, 41.87], [-87.62, 41.88]]),
+                  ("first_aid", "Point", [-87.625, 41.875]))]
+    text = geo.clean(json.dumps({"type": "FeatureCollection", "features": shapes}))
+    version = plans.save_draft(user, event, {}, now, map_geojson=text)
+    document = attachments.add(user, version, attachments.Upload("permit", payload(200), PDF),
+                               storage.for_app(current_app), now)
+    return version, document
 
 
 def _hostile_checklist_version(user, now):
@@ -200,7 +225,8 @@ def _pages(app, ids) -> list[str]:
     entries = {}
     args = {"event_id": ids["event"], "contact_id": ids["contact"], "hold_id": ids["hold"],
             "feed_id": ids["feed"], "review_id": ids["review"], "user_id": ids["user"],
-            "key": "pre.source", "stage": "pre_event", "number": 1}
+            "key": "pre.source", "stage": "pre_event", "number": 1,
+            "version_id": ids["version"], "attachment_id": ids["attachment"]}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
