@@ -124,7 +124,7 @@ class DefaultConfig:
     # has no shapes yet: [latitude, longitude] and a zoom level.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
-    MAP_DEFAULT_CENTER = (41.8781, -87.6298)
+    MAP_DEFAULT_CENTER = (36.1627, -86.7816)
     MAP_DEFAULT_ZOOM = 13
     # Documents attached to plan versions: the largest accepted, where they are kept
     # (None: <instance>/attachments, private to the tracker's user), and how many days

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from tracker.plans import after_action, services
+from tracker.plans import attachments_demo as media_demo
 
 MARCH = "March from Centennial Park to the State Capitol"
 PARADE = "Broadway holiday parade"
@@ -55,7 +56,9 @@ def seed_plan(event, planner, now) -> None:
     if services.find_plan(event.id) is not None:
         return
     sections = PLANS.get(event.title, GENERIC)
-    services.save_draft(planner, event, sections, now)
+    draft = services.save_draft(planner, event, sections, now,
+                                map_geojson=media_demo.map_for(event.title))
+    media_demo.attach_permit(event, planner, draft, now)  # the march's permit PDF
     services.submit(planner, event, now)
 
 

@@ -185,6 +185,13 @@
       cutPolygon: false, rotateMode: false, editMode: true, dragMode: true,
       removalMode: true
     });
+    // The toolbar's buttons carry their names on the container: give them to the
+    // buttons themselves, for screen readers.
+    Array.prototype.forEach.call(element.querySelectorAll(".button-container[title]"),
+      function (container) {
+        var button = container.querySelector(".leaflet-buttons-control-button");
+        if (button) { button.setAttribute("aria-label", container.getAttribute("title")); }
+      });
     map.on("pm:create", function (event) {
       var layer = event.layer;
       group.removeLayer(layer);  // adopt() adds it back with its properties
