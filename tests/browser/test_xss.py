@@ -7,6 +7,7 @@ so that the escaping alone is under test. No dialog may fire, and the payloads m
 visible as text.
 """
 
+import json
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -34,6 +35,9 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
+from tracker.plans import sections as plan_sections
+from tracker.plans import services as plans
+from tracker.plans.models import AfterActionReport, CorrectiveAction
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +90,8 @@ NOT_TYPED = {
     "notice": {"link"},
     "plan_approval": {"fingerprint"},
     "event_material_change": {"status"},
+    "plan_version": {"status", "content_hash"},
+    "corrective_action": {"status"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
@@ -120,7 +126,39 @@ def _hostile_records(now, starts_at):
     hold = retention.place_hold(user, contact, payload(), now.date() + timedelta(days=90),
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
+    _hostile_plan(user, event, now)
     return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed}
+
+
+def _hostile_plan(user, event, now):
+    """Two versions of the plan with a payload in every cell (the plan page, the version
+    page and the comparison show them), and an after-action report with a payload in
+    every text and in its corrective actions (written directly: the event is ahead)."""
+    sections = {}
+    for section in plan_sections.SECTIONS:
+        if section.has_rows:
+            sections[section.name] = [{c.name: (
+                ("10:00" if c.name == "starts" else "11:00") if c.time else payload(c.limit))
+                for c in section.columns}]
+        else:
+            sections[section.name] = payload()
+    plans.save_draft(user, event, sections, now, map_geojson=json.dumps({
+        "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [-86.78, 36.16]},
+            "properties": {"label": payload()}}]}))
+    plans.submit(user, event, now)
+    sections["demobilization"] = payload()
+    plans.save_draft(user, event, sections, now)
+    report = AfterActionReport(event_id=event.id, created_by_id=user.id, created_at=now,
+                               went_as_planned=payload(), did_not_go_as_planned=payload(),
+                               lessons=payload(), arrests=1)
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now))
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now,
+                                           status="closed", closed_by_id=user.id,
+                                           closed_at=now, closing_note=payload()))
+    db.session.add(report)
 
 
 def _hostile_checklist_version(user, now):
