@@ -35,6 +35,9 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
+from tracker.plans import sections as plan_sections
+from tracker.plans import services as plans
+from tracker.plans.models import AfterActionReport, CorrectiveAction
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +90,8 @@ NOT_TYPED = {
     "notice": {"link"},
     "plan_approval": {"fingerprint"},
     "event_material_change": {"status"},
+    "plan_version": {"status", "content_hash"},
+    "corrective_action": {"status"},
     # Found in the uploaded content or made by the store, never typed.
     "plan_attachment": {"kind", "media_type", "extension", "sha256", "storage_key"},
 }
@@ -123,29 +128,62 @@ def _hostile_records(now, starts_at):
     hold = retention.place_hold(user, contact, payload(), now.date() + timedelta(days=90),
                                 now)
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
+    _hostile_plan(user, event, now)
     version, document = _hostile_plan_media(user, event, now)
     return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
             "version": version, "attachment": document}
 
 
 def _hostile_plan_media(user, event, now):
-    """The plan's map with payload labels (drawn on the map, listed beside it, printed in
-    the IAP) and a document with a payload title."""
+    """A map with payload labels on the plan's first version (drawn on the map, listed
+    beside it, printed in the IAP), and a document with a payload title on the draft."""
     from tests.plans.media_support import PDF
     from tracker import storage
     from tracker.plans import attachments, geo
-    from tracker.plans import services as plans
 
+    plan = plans.find_plan(event.id)
     shapes = [{"type": "Feature", "properties": {"kind": kind, "label": payload(120)},
                "geometry": {"type": shape, "coordinates": coordinates}}
               for kind, shape, coordinates in (
                   ("route", "LineString", [[-87.63, 41.87], [-87.62, 41.88]]),
                   ("first_aid", "Point", [-87.625, 41.875]))]
-    text = geo.clean(json.dumps({"type": "FeatureCollection", "features": shapes}))
-    version = plans.save_draft(user, event, {}, now, map_geojson=text)
-    document = attachments.add(user, version, attachments.Upload("permit", payload(200), PDF),
+    plan.versions[0].map_geojson = geo.clean(json.dumps(
+        {"type": "FeatureCollection", "features": shapes}))
+    draft = plan.latest
+    document = attachments.add(user, draft, attachments.Upload("permit", payload(200), PDF),
                                storage.for_app(current_app), now)
-    return version, document
+    return draft, document
+
+
+def _hostile_plan(user, event, now):
+    """Two versions of the plan with a payload in every cell (the plan page, the version
+    page and the comparison show them), and an after-action report with a payload in
+    every text and in its corrective actions (written directly: the event is ahead)."""
+    sections = {}
+    for section in plan_sections.SECTIONS:
+        if section.has_rows:
+            sections[section.name] = [{c.name: (
+                ("10:00" if c.name == "starts" else "11:00") if c.time else payload(c.limit))
+                for c in section.columns}]
+        else:
+            sections[section.name] = payload()
+    plans.save_draft(user, event, sections, now, map_geojson=json.dumps({
+        "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [-86.78, 36.16]},
+            "properties": {"label": payload()}}]}))
+    plans.submit(user, event, now)
+    sections["demobilization"] = payload()
+    plans.save_draft(user, event, sections, now)
+    report = AfterActionReport(event_id=event.id, created_by_id=user.id, created_at=now,
+                               went_as_planned=payload(), did_not_go_as_planned=payload(),
+                               lessons=payload(), arrests=1)
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now))
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now,
+                                           status="closed", closed_by_id=user.id,
+                                           closed_at=now, closing_note=payload()))
+    db.session.add(report)
 
 
 def _hostile_checklist_version(user, now):

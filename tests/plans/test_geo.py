@@ -131,3 +131,12 @@ def test_tile_origin_for_the_content_security_policy():
     assert geo.tile_origin("/static/tiles/{z}/{x}/{y}.png") is None
     assert geo.tile_origin("") is None
     assert geo.tile_origin("javascript:alert(1)") is None
+
+
+def test_a_map_stored_without_checking_shows_what_is_valid_or_nothing():
+    unchecked = collection(feature("Point", [-86.78, 36.16], label="No kind given"))
+    assert [(f.kind, f.label) for f in geo.features(unchecked)] == [
+        ("first_aid", "No kind given")]
+    assert geo.features(collection(feature("Point", [0, 0], label="x" * 500))) == []
+    assert geo.features("not json") == []
+    assert geo.svg("not json") == ""

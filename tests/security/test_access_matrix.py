@@ -26,6 +26,8 @@ from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
 from tracker.outreach.models import OutreachContact, RetentionHold
+from tracker.plans import services as plans
+from tracker.plans.models import AfterActionReport, CorrectiveAction
 from tracker.reminders.models import InboxMessage, Reminder, ReminderPreference
 
 ANON = "anonymous"
@@ -133,6 +135,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reminders.event_offsets", "POST"): signed_in(302, Role.PLANNER),
     ("reminders.troubled", "GET"): signed_in(200, Role.ADMIN),
     ("reminders.retry", "POST"): signed_in(302, Role.ADMIN),
+    # The operations plan: everyone reads; the event's planner writes (any planner while
+    # none is assigned, as here); leadership approves through the event's status.
+    ("plans.show", "GET"): signed_in(200),
+    ("plans.version", "GET"): signed_in(200),
+    ("plans.compare", "GET"): signed_in(200),
+    ("plans.edit", "GET"): signed_in(200, Role.PLANNER),
+    ("plans.edit", "POST"): signed_in(302, Role.PLANNER),
+    ("plans.submit_plan", "POST"): signed_in(302, Role.PLANNER),
+    ("plans.copy", "GET"): signed_in(200, Role.PLANNER),
+    # No other event has a plan to copy here: the form answers 400.
+    ("plans.copy", "POST"): signed_in(400, Role.PLANNER),
+    ("plans.after_action", "GET"): signed_in(200),
+    ("plans.after_action", "POST"): signed_in(302, Role.PLANNER),
+    # An empty form: what is missing is said on the page (400).
+    ("plans.add_action", "POST"): signed_in(400, Role.PLANNER),
+    # The action's owner or the event's planner closes it.
+    ("plans.close_action", "POST"): signed_in(302, Role.PLANNER),
     # The plan's documents and Incident Action Plan (tracker/plans/attachments_views.py,
     # iap_views.py): every role reads them, downloads are audited; the event's planner
     # (any planner while none is assigned, as here) attaches and removes.
@@ -208,6 +227,11 @@ def _body(endpoint: str, owner) -> dict:
                                   "follow_up": "in_app", "retention_digest": "off",
                                   "notice": "both", "event_offsets": "7, 1"},
         "reminders.event_offsets": {"offsets": "14, 1"},
+        "plans.edit": {"assignments-0-unit": "Bike team", "assignments-0-location": "Route",
+                       "assignments-0-starts": "09:00", "assignments-0-ends": "12:00",
+                       "assignments-0-task": "Keep the route clear"},
+        "plans.after_action": {"arrests": "0"},
+        "plans.close_action": {"close-1-closing_note": "Agreed in writing."},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
         "plan_attachments.index": {"kind": "permit", "title": "City permit",
                                    "file": (io.BytesIO(PLAN_PDF), "permit.pdf")},
@@ -267,12 +291,11 @@ def _contact_with_hold(event, make_user):
 
 
 def _plan_document(app, event, owner):
-    """A draft plan version of the event with a permit attached."""
-    from tests.plans.media_support import make_version
+    """A permit attached to the event's draft plan version."""
     from tracker import storage
     from tracker.plans import attachments
 
-    version = make_version(event, owner)
+    version = plans.find_plan(event.id).latest  # the draft _plan_and_action wrote
     document = attachments.add(owner, version, attachments.Upload(
         "permit", "Permit", PLAN_PDF), storage.for_app(app), NOW)
     db.session.commit()
@@ -292,6 +315,20 @@ def _inbox_message(owner):
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def _plan_and_action(event, owner):
+    """A draft operations plan, and an after-action report with one open corrective
+    action owned by the owner."""
+    plans.save_draft(owner, event, {"assignments": [{
+        "unit": "Bike team", "location": "Route", "starts": "09:00", "ends": "12:00",
+        "task": "Keep the route clear"}]}, NOW)
+    report = AfterActionReport(event_id=event.id, created_by_id=owner.id, created_at=NOW)
+    report.actions.append(CorrectiveAction(description="Fix the signs", owner_id=owner.id,
+                                           due_on=NOW.date(), created_at=NOW))
+    db.session.add(report)
+    db.session.flush()
+    return report.actions[0]
 
 
 def assert_security_headers(response) -> None:
@@ -321,6 +358,7 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(owner, owner, "Owner's feed", feeds.FeedFilter(), NOW)
     message = _inbox_message(owner)
+    action = _plan_and_action(event, owner)
     version, document = _plan_document(app, event, owner)
     db.session.commit()
     actor = None
@@ -331,8 +369,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id, "version_id": version.id,
-            "attachment_id": document.id}
+            "reminder_id": message.reminder_id, "action_id": action.id,
+            "version_id": version.id, "attachment_id": document.id}
     with app.test_request_context():
         rule_args = next(r.arguments for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule_args})
@@ -383,6 +421,10 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     ("GET", "/retention/outreach/999/hold"), ("POST", "/retention/outreach/999/hold"),
     ("POST", "/retention/holds/999/release"),
     ("POST", "/admin/checklist/items/no.such.key/delete"),
+    ("GET", "/events/999/plan"), ("GET", "/events/999/plan/versions/1"),
+    ("GET", "/events/999/plan/compare"), ("GET", "/events/999/after-action"),
+    ("GET", "/events/999/plan/edit"), ("POST", "/events/999/plan/edit"),
+    ("POST", "/events/999/plan/submit"), ("POST", "/events/999/after-action/actions"),
     ("POST", "/plans/versions/999/documents"), ("POST", "/plans/documents/999/remove"),
 ])
 def test_unknown_ids(app, client, make_user, method, url):

@@ -11,6 +11,7 @@ from tracker.checklist import readiness, reviews
 from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.outreach import services as outreach
+from tracker.plans import after_action
 from tracker.timezones import to_local
 
 bp = Blueprint("dashboard", __name__)
@@ -50,6 +51,7 @@ def index():
         due_total=due_total,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
+        corrective_actions=after_action.open_actions_for(current_user),
         today=today,
         now=now,
     )

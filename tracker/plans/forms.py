@@ -80,7 +80,7 @@ def plan_form_class() -> type[Form]:
     for section in S.SECTIONS:
         if section.has_rows:
             attrs[section.name] = FieldList(FormField(row_form(section.name)),
-                                            label=section.title, min_entries=BLANK_ROWS,
+                                            label=section.title, min_entries=0,
                                             max_entries=S.ROWS_MAX + BLANK_ROWS)
         else:
             attrs[section.name] = TextAreaField(section.title, validators=[

@@ -226,7 +226,13 @@ def _short(value: float) -> str:
 
 
 def features(stored: str | None) -> list[Feature]:
-    """The features of a stored (already cleaned) map, in order."""
+    """The features of a stored map, in order. The map is read through `clean` again, so
+    a map that reached the database another way (an import, an older row) is shown only
+    as far as it is valid: an invalid one shows no feature rather than failing the page."""
+    try:
+        stored = clean(stored)
+    except ValidationError:
+        return []
     if not stored:
         return []
     data = json.loads(stored)

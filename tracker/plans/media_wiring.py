@@ -24,10 +24,7 @@ def map_settings() -> dict:
 def map_features(text: str | None) -> list[geo.Feature]:
     """The feature list of a map as stored, or of a map just typed when it is valid (a
     refused one shows its error instead)."""
-    try:
-        return geo.features(geo.clean(text))
-    except Exception:  # the form shows the field's error; the list stays empty
-        return []
+    return geo.features(text)
 
 
 def purge_documents() -> str | None:
