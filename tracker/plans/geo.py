@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from tracker import inputs
 from tracker.errors import ValidationError
@@ -296,33 +296,36 @@ def svg(stored: str | None, title: str = "Plan map") -> Markup:
     def path(positions) -> str:
         return " ".join(f"{x},{y}" for x, y in map(point, positions))
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plan-map-drawing" '
-             f'viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" width="{SVG_WIDTH}" '
-             f'height="{SVG_HEIGHT}" role="img" aria-label="{escape(title)}">',
-             f'<title>{escape(title)}</title>',
-             f'<rect x="0" y="0" width="{SVG_WIDTH}" height="{SVG_HEIGHT}" fill="#f7f7f2" '
-             'stroke="#999"/>']
+    # Every value goes through Markup.format, which escapes it.
+    parts = [Markup('<svg xmlns="http://www.w3.org/2000/svg" class="plan-map-drawing" '
+                    'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+                    'aria-label="{t}"><title>{t}</title>'
+                    '<rect x="0" y="0" width="{w}" height="{h}" fill="#f7f7f2" '
+                    'stroke="#999"/>').format(w=SVG_WIDTH, h=SVG_HEIGHT, t=title)]
     for feature in sorted(items, key=lambda f: GEOMETRIES.index(f.geometry), reverse=True):
         colour = feature.colour
         if feature.geometry == "Polygon":
             rings = " ".join("M " + path(ring) + " Z" for ring in feature.coordinates)
-            parts.append(f'<path d="{rings}" fill="{colour}" fill-opacity="0.25" '
-                         f'stroke="{colour}" stroke-width="2" fill-rule="evenodd"/>')
+            parts.append(Markup('<path d="{}" fill="{c}" fill-opacity="0.25" stroke="{c}" '
+                                'stroke-width="2" fill-rule="evenodd"/>').format(
+                                    rings, c=colour))
             anchor = point(feature.coordinates[0][0])
         elif feature.geometry == "LineString":
-            parts.append(f'<polyline points="{path(feature.coordinates)}" fill="none" '
-                         f'stroke="{colour}" stroke-width="4" stroke-linejoin="round" '
-                         'stroke-linecap="round"/>')
+            parts.append(Markup('<polyline points="{}" fill="none" stroke="{}" '
+                                'stroke-width="4" stroke-linejoin="round" '
+                                'stroke-linecap="round"/>').format(
+                                    path(feature.coordinates), colour))
             anchor = point(feature.coordinates[0])
         else:
             anchor = point(feature.coordinates)
-            parts.append(f'<circle cx="{anchor[0]}" cy="{anchor[1]}" r="7" fill="{colour}" '
-                         'stroke="#fff" stroke-width="2"/>')
-        parts.append(f'<text x="{anchor[0] + 9}" y="{anchor[1] - 9}" font-size="14" '
-                     f'font-family="sans-serif" font-weight="bold" fill="#111" stroke="#fff" '
-                     f'stroke-width="3" paint-order="stroke">{feature.number}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704  (numbers, colours from KINDS, escaped title)
+            parts.append(Markup('<circle cx="{}" cy="{}" r="7" fill="{}" stroke="#fff" '
+                                'stroke-width="2"/>').format(anchor[0], anchor[1], colour))
+        parts.append(Markup('<text x="{}" y="{}" font-size="14" font-family="sans-serif" '
+                            'font-weight="bold" fill="#111" stroke="#fff" stroke-width="3" '
+                            'paint-order="stroke">{}</text>').format(
+                                anchor[0] + 9, anchor[1] - 9, feature.number))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
 
 
 # ---- the tile server -------------------------------------------------------------------

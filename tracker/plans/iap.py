@@ -31,7 +31,7 @@ PARTS = (
     ("command", "ICS 203", "Organization assignment list"),
     ("assignments", "ICS 204", "Assignment list"),
     ("communications", "ICS 205", "Communications plan"),
-    ("medical", "ICS 206", "Medical plan"),
+    ("medical", "ICS 206", "Medical plan and safety message"),
     ("traffic", "", "Traffic and closures"),
     ("staging", "", "Staging areas"),
     ("contingencies", "", "Contingencies"),
