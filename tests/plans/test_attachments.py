@@ -291,3 +291,16 @@ def test_unknown_ids(client, planner):
     assert client.get("/plans/documents/999").status_code == 404
     assert client.get("/plans/versions/999/documents").status_code == 404
     assert client.post("/plans/documents/999/remove").status_code == 404
+
+
+def test_the_scheduler_job_purges_only_when_a_retention_is_set(app, make_event, store,
+                                                               planner):
+    from tracker.plans.media_wiring import purge_documents
+
+    old = make_event(actor=planner, starts_at=NOW - timedelta(days=4000))
+    attach(planner, make_version(old, planner), store)
+    assert purge_documents() is None  # default: kept as long as the event
+    assert len(stored_files(store)) == 1
+    app.config["PLAN_ATTACHMENT_RETENTION_DAYS"] = 365
+    assert purge_documents() == "1 plan documents removed"
+    assert stored_files(store) == []
