@@ -73,3 +73,19 @@ def test_a_draft_plan_keeps_its_documents_in_the_next_draft(client, app, make_us
     db.session.commit()
     assert second.number == 2
     assert [d.title for d in attachments.for_version(second.id)] == ["Permit"]
+
+
+def test_comparing_versions_marks_the_map_changes(client, make_user, make_event):
+    planner = make_user(Role.PLANNER)
+    event = make_event(actor=planner)
+    services.save_draft(planner, event, {}, NOW, map_geojson=MAP)
+    services.submit(planner, event, NOW)
+    moved = collection(feature("LineString", ROUTE, kind="route", label="March route"),
+                       feature("Point", [-87.631, 41.877], kind="staging", label="Lot C"))
+    services.save_draft(planner, event, {}, NOW, map_geojson=moved)
+    from tracker.extensions import db
+    db.session.commit()
+    login(client, planner)
+    page = client.get(f"/events/{event.id}/plan/compare?a=1&b=2").get_data(as_text=True)
+    assert "2. Staging area: Lot B (point," in page and "2. Staging area: Lot C (point," in page
+    assert "1. Route: March route (line, from" in page

@@ -22,7 +22,7 @@ from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.events import approvals, lifecycle
 from tracker.events.models import Event
 from tracker.extensions import db
-from tracker.plans import attachments
+from tracker.plans import attachments, geo
 from tracker.plans import sections as S
 from tracker.plans.models import OperationsPlan, PlanVersion, VersionStatus
 
@@ -238,9 +238,11 @@ class SectionDiff:
 
 
 def _map_lines(version: PlanVersion) -> list[str]:
-    if not version.map_geojson:
-        return ["No map."]
-    return [f"Map content {S.content_hash({}, version.map_geojson)[:12]}"]
+    """One line per place on the map (tracker/plans/geo.py), so a comparison marks the
+    shapes that were added, removed, moved or relabelled."""
+    lines = [f"{f.number}. {f.kind_label}: {f.label or '(no label)'} ({f.shape}, {f.where})"
+             for f in geo.features(version.map_geojson)]
+    return lines or ["No map."]
 
 
 def compare(old: PlanVersion, new: PlanVersion) -> list[SectionDiff]:
