@@ -82,8 +82,11 @@ def may_write(actor: User, version: PlanVersion) -> bool:
 
 
 def _require_writer(actor: User, version: PlanVersion) -> None:
+    from tracker.plans.services import require_writer  # services import us
+
     if not may_write(actor, version):
         raise Forbidden("Only the event's planner attaches or removes the plan's documents.")
+    require_writer(actor, version.plan.event)  # and never on a closed or cancelled event
     if not version.is_draft:
         raise ValidationError(None, "This version has been submitted: documents are "
                                     "attached to the draft. Start a new draft to change "
