@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test chromium lint test-postgres install-postgres \
+.PHONY: run test install install-test chromium pango vendor lint test-postgres install-postgres \
 	postgres-server bench
 
 # A step's own output goes to a log beside it and is shown only when the step fails, so
@@ -19,7 +19,7 @@ $(VENV)/bin/python:
 	@python3 -m venv $(VENV)
 	@$(QUIETLY) $(PIP) install --quiet --upgrade pip
 
-install: $(VENV)/bin/python
+install: $(VENV)/bin/python pango
 	@echo "Installing the tracker's Python packages"
 	@$(QUIETLY) $(PIP) install --quiet -e .
 
@@ -30,14 +30,37 @@ install-test: $(VENV)/bin/python
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
 	else npm install --no-audit --no-fund; fi
 
+# The map's browser libraries (Leaflet and Leaflet-Geoman, pinned in package-lock.json)
+# are committed under tracker/static/vendor/ with their licences, so `make run` needs no
+# npm; after changing their versions (npm install), `make vendor` copies them there
+# again (and tests/plans/test_vendor.py checks the copies match node_modules).
+VENDOR := tracker/static/vendor
+vendor:
+	rm -rf $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/leaflet-geoman
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/LICENSE node_modules/leaflet/package.json $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
+	  node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
+	  node_modules/@geoman-io/leaflet-geoman-free/LICENSE \
+	  node_modules/@geoman-io/leaflet-geoman-free/package.json $(VENDOR)/leaflet-geoman/
+
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
-# poppler-utils reads back the printed compliance summary; redis-server is the shared
-# rate-limit store two gunicorn workers use in tests/test_rate_limit_store.py.
-chromium:
+# poppler-utils reads back the printed compliance summary and Incident Action Plan;
+# redis-server is the shared rate-limit store two gunicorn workers use in
+# tests/test_rate_limit_store.py.
+chromium: pango
 	@{ command -v chromium && command -v pdftotext && command -v redis-server; } \
 	  >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium poppler-utils redis-server; }
+
+# WeasyPrint (the Incident Action Plan's PDF) needs Debian's Pango.
+pango:
+	@{ ldconfig -p | grep -q libpango-1.0.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0; } \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0; }
 
 # The web server and, beside it, a scheduler process (reminders, retention purge);
 # the scheduler stops when the web server does.

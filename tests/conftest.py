@@ -315,6 +315,22 @@ def login_as(client, make_user):
     return sign_in
 
 
+def _plan_records(event, actor, stage, when, helpers):
+    from tests.support.plans import write_plan_records
+    from tracker.plans import services
+
+    if services.may_write(actor, event):
+        writer = actor
+    elif event.planner_id is not None:
+        writer = accounts.get_user(event.planner_id)
+    else:
+        writer = helpers.setdefault("plans-writer", accounts.create_user(
+            None, email=f"writer{next(_sequence)}@agency.example.com",
+            display_name="Plan Writer", roles=[Role.PLANNER.value], password=PASSWORD,
+            now=NOW))
+    write_plan_records(event, writer, stage, when)
+
+
 @pytest.fixture
 def complete_stage(make_user):
     """complete_stage(event, actor, stage="pre_event"): answer every required item of a
@@ -331,8 +347,11 @@ def complete_stage(make_user):
         opening = stages.opens_at(event, stage_key)
         when = NOW if opening is None else max(NOW, opening)
         helpers = {}
+        # The records other items are answered from: the submitted operations plan before
+        # approval, the after-action report after the event.
+        _plan_records(event, actor, stage, when, helpers)
         for entry in stage_entries:
-            if not entry.item.required or entry.answered:
+            if not entry.item.required or entry.answered or stages.record_item(entry):
                 continue
             if record_sources.source_for(entry.item.key):
                 continue  # answered from the records (e.g. the register) when they change

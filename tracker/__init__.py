@@ -85,6 +85,8 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.events import models as _events  # noqa: F401
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
+    from tracker.plans import attachment_models as _plan_attachments  # noqa: F401
+    from tracker.plans import models as _plans  # noqa: F401
     from tracker.records import authorization_models as _authorizations  # noqa: F401
     from tracker.records import models as _records  # noqa: F401
     from tracker.records import product_models as _products  # noqa: F401
@@ -124,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach import panels as outreach_panels
     from tracker.outreach.retention_views import bp as retention_bp
     from tracker.outreach.views import bp as outreach_bp
+    from tracker.plans import media_wiring as plan_media
+    from tracker.plans import wiring as plans_wiring
+    from tracker.plans.views import bp as plans_bp
     from tracker.records import product_wiring
     from tracker.records import wiring as records_wiring
     from tracker.records.authorization_views import bp as authorizations_bp
@@ -136,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
                       reminders_bp, operations_bp, records_bp, products_bp,
-                      authorizations_bp, schedules_bp):
+                      authorizations_bp, schedules_bp, plans_bp):
         app.register_blueprint(blueprint)
     # Each area wires itself in one place; the order does not matter (events tells of a
     # change in two phases, see tracker/events/signals.py).
@@ -147,6 +152,8 @@ def _register_blueprints(app: Flask) -> None:
     calendar_hooks.install()
     records_wiring.install()
     product_wiring.install(app)
+    plans_wiring.install(app)
+    plan_media.install(app)
 
 
 def _register_web_hooks(app: Flask) -> None:
@@ -173,21 +180,29 @@ def _register_web_hooks(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title="Form expired",
                                message=message), 400
 
+    csp = _content_security_policy(app.config.get("MAP_TILE_URL"))
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", csp)
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config.get("PRODUCTION"):
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
         return response
+
+
+def _content_security_policy(tile_url: str | None) -> str:
+    """No outside script, ever. Images: the tracker's own, data: URIs (the map's drawing
+    tool icons), and the map tile server when MAP_TILE_URL names an outside host."""
+    from tracker.plans.geo import tile_origin
+
+    images = " ".join(filter(None, ("'self'", "data:", tile_origin(tile_url))))
+    return (f"default-src 'self'; img-src {images}; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
 def _register_cli(app: Flask) -> None:

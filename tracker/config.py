@@ -141,6 +141,22 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
+    # The operations plan's map (README "Plan map"): the tile server, as a URL template
+    # with {z}/{x}/{y} (and {s} for subdomains), and its attribution. The default is the
+    # OpenStreetMap standard tiles; an agency may point it at its own tile server, or at
+    # "" for no tiles (the shapes draw on a blank background). Where the map opens when it
+    # has no shapes yet: [latitude, longitude] and a zoom level.
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+    MAP_DEFAULT_CENTER = (36.1627, -86.7816)
+    MAP_DEFAULT_ZOOM = 13
+    # Documents attached to plan versions: the largest accepted, where they are kept
+    # (None: <instance>/attachments, private to the tracker's user), and how many days
+    # after the event ends they are removed (None: kept as long as the event's record).
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ATTACHMENTS_FOLDER: str | None = None
+    PLAN_ATTACHMENT_RETENTION_DAYS: int | None = None
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 

@@ -23,6 +23,7 @@ from tracker.events import services as events
 from tracker.events.models import Event, EventStatus
 from tracker.extensions import db
 from tracker.outreach import services as outreach
+from tracker.plans import demo as plans_demo
 from tracker.records import demo as records_demo
 from tracker.records import product_demo
 from tracker.timezones import agency_zone
@@ -174,6 +175,7 @@ def _demo_event(row, users, now, today):
     }[status]
     if title in READY_FOR_APPROVAL or status in APPROVED:
         _answer_stage(event, Stage.PRE_EVENT, users, now)
+        plans_demo.seed_plan(event, planner, now)
     if title in DEMO_OUTREACH:
         _demo_outreach(event, users[Role.LIAISON], now, *DEMO_OUTREACH[title])
     if title in REJECTED_RED_FLAG:
@@ -186,6 +188,7 @@ def _demo_event(row, users, now, today):
         actor = users[Role.LEADERSHIP] if target is EventStatus.PLAN_APPROVED else planner
         events.transition(actor, event, target, now)
     if status is EventStatus.CONCLUDED:
+        plans_demo.seed_after_action(event, planner, planner, now)
         records_demo.seed(event, users)
 
 

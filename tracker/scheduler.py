@@ -26,6 +26,7 @@ from tracker.extensions import db
 from tracker.operations.health import beat
 from tracker.outreach import jobs as outreach_jobs
 from tracker.outreach.retention import scrub_pending
+from tracker.plans.media_wiring import purge_documents
 from tracker.reminders import jobs as reminder_jobs
 from tracker.reminders import mail, schedule
 
@@ -39,6 +40,9 @@ JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1
 def purge_retention() -> str:
     purged = outreach_jobs.purge(utcnow(), current_app.config["OUTREACH_RETENTION_DAYS"])
     summary = f"{len(purged)} outreach entries purged"
+    documents = purge_documents()
+    if documents:
+        summary += f"; {documents}"
     if scrub_pending():
         log.warning("retention purge: erased values are still in the database files; "
                     "retried every minute (retention page)")

@@ -238,3 +238,25 @@ def record_event(page: Page, title: str, **fields) -> str:
     page.get_by_role("button", name="Record event").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     return page.url
+
+
+# ---- the operations plan --------------------------------------------------------------
+
+
+def write_and_submit_plan(page: Page, event_url: str, assignments=(
+        ("Bike team 1", "West End Ave", "09:30", "12:30", "Ride ahead of the march"),)) -> None:
+    """The planner writes the plan's assignments (one "Add a row" per extra row), saves
+    the draft and submits it for approval."""
+    page.goto(event_url + "/plan/edit")
+    for number, (unit, location, starts, ends, task) in enumerate(assignments):
+        if number:
+            page.locator("button[name=add_row][value=assignments]").click()
+        page.locator(f"#assignments-{number}-unit").fill(unit)
+        page.locator(f"#assignments-{number}-location").fill(location)
+        page.locator(f"#assignments-{number}-starts").fill(starts)
+        page.locator(f"#assignments-{number}-ends").fill(ends)
+        page.locator(f"#assignments-{number}-task").fill(task)
+    page.get_by_role("button", name="Save draft").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Operations plan")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("main")).to_contain_text("Submitted for approval")

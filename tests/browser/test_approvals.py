@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     run_command,
     unique,
 )
+from tests.support.plans import submit_plan
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.checklist import services as checklist
@@ -53,6 +54,7 @@ def _planned_event(app, title: str, starts) -> None:
                 checklist.answer(by_role[entry.item.responsible_role], entry,
                                  safe[0] if safe else "In the operations plan", "", now)
         events.transition(planner, event, EventStatus.PLANNING, now)
+        submit_plan(event, planner, now)  # approval needs a submitted operations plan
         db.session.commit()
         db.session.remove()
 

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     axe_check,
     record_event,
     unique,
+    write_and_submit_plan,
 )
 
 pytestmark = pytest.mark.browser
@@ -234,6 +235,7 @@ def test_approval_waits_for_the_pre_event_checklist(signed_in):
     # this test answers its own event's stage instead of moving a shared one.
     for staff in (planner, lead, signed_in(LIAISON), signed_in(PRIVACY)):
         _answer_pre_event_safely(staff, event_url)
+    write_and_submit_plan(planner, event_url)  # approval needs a submitted plan
     lead.goto(event_url)
     lead.get_by_role("button", name="Approve plan").click()
     expect(lead.locator(".status-large")).to_have_text("Plan approved")

@@ -7,6 +7,7 @@ so that the escaping alone is under test. No dialog may fire, and the payloads m
 visible as text.
 """
 
+import json
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -14,7 +15,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -34,6 +35,9 @@ from tracker.events.models import EventStatus
 from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
+from tracker.plans import sections as plan_sections
+from tracker.plans import services as plans
+from tracker.plans.models import AfterActionReport, CorrectiveAction
 from tracker.records import authorizations, dissemination, products, register
 from tracker.records.schedule_models import RecordsSchedule
 
@@ -94,10 +98,14 @@ NOT_TYPED = {
     "online_work_entry": {"platform"}, "records_schedule": {"decision"},
     "register_item": {"category", "disposition", "keep_status"},
     "dissemination_record": {"what_kind", "method"},
+    "plan_version": {"status", "content_hash"},
+    "corrective_action": {"status"},
+    # Found in the uploaded content or made by the store, never typed.
+    "plan_attachment": {"kind", "media_type", "extension", "sha256", "storage_key"},
 }
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
-             "audit.export_csv",
+             "audit.export_csv", "plan_attachments.download", "plan_iap.pdf",
              "operations.healthz", "accounts.login", "accounts.login_code",
              "accounts.login_enrol"}
 
@@ -130,8 +138,11 @@ def _hostile_records(now, starts_at):
     feed, _token = feeds.create_feed(user, user, payload(100), feeds.FeedFilter(), now)
     item = _hostile_register(user, event, now)
     product, online = _hostile_products(user, event, now)
+    _hostile_plan(user, event, now)
+    version, document = _hostile_plan_media(user, event, now)
     return {"user": user, "event": event, "contact": contact, "hold": hold, "feed": feed,
-            "item": item, "product": product, "authorization": online}
+            "item": item, "product": product, "authorization": online,
+            "version": version, "attachment": document}
 
 
 def _hostile_register(user, event, now):
@@ -180,6 +191,59 @@ def _hostile_products(user, event, now):
                                    reason=payload(), decided_by_id=user.id, decided_at=now))
     db.session.flush()
     return product, online
+
+
+
+def _hostile_plan_media(user, event, now):
+    """A map with payload labels on the plan's first version (drawn on the map, listed
+    beside it, printed in the IAP), and a document with a payload title on the draft."""
+    from tests.plans.media_support import PDF
+    from tracker import storage
+    from tracker.plans import attachments, geo
+
+    plan = plans.find_plan(event.id)
+    shapes = [{"type": "Feature", "properties": {"kind": kind, "label": payload(120)},
+               "geometry": {"type": shape, "coordinates": coordinates}}
+              for kind, shape, coordinates in (
+                  ("route", "LineString", [[-87.63, 41.87], [-87.62, 41.88]]),
+                  ("first_aid", "Point", [-87.625, 41.875]))]
+    plan.versions[0].map_geojson = geo.clean(json.dumps(
+        {"type": "FeatureCollection", "features": shapes}))
+    draft = plan.latest
+    document = attachments.add(user, draft, attachments.Upload("permit", payload(200), PDF),
+                               storage.for_app(current_app), now)
+    return draft, document
+
+
+def _hostile_plan(user, event, now):
+    """Two versions of the plan with a payload in every cell (the plan page, the version
+    page and the comparison show them), and an after-action report with a payload in
+    every text and in its corrective actions (written directly: the event is ahead)."""
+    sections = {}
+    for section in plan_sections.SECTIONS:
+        if section.has_rows:
+            sections[section.name] = [{c.name: (
+                ("10:00" if c.name == "starts" else "11:00") if c.time else payload(c.limit))
+                for c in section.columns}]
+        else:
+            sections[section.name] = payload()
+    plans.save_draft(user, event, sections, now, map_geojson=json.dumps({
+        "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [-86.78, 36.16]},
+            "properties": {"label": payload()}}]}))
+    plans.submit(user, event, now)
+    sections["demobilization"] = payload()
+    plans.save_draft(user, event, sections, now)
+    report = AfterActionReport(event_id=event.id, created_by_id=user.id, created_at=now,
+                               went_as_planned=payload(), did_not_go_as_planned=payload(),
+                               lessons=payload(), arrests=1)
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now))
+    report.actions.append(CorrectiveAction(description=payload(), owner_id=user.id,
+                                           due_on=now.date(), created_at=now,
+                                           status="closed", closed_by_id=user.id,
+                                           closed_at=now, closing_note=payload()))
+    db.session.add(report)
 
 
 def _hostile_checklist_version(user, now):
@@ -261,7 +325,8 @@ def _pages(app, ids) -> list[str]:
             "feed_id": ids["feed"], "review_id": ids["review"], "user_id": ids["user"],
             "key": "pre.source", "stage": "pre_event", "number": 1,
             "product_id": ids["product"], "authorization_id": ids["authorization"],
-            "item_id": ids["item"]}
+            "item_id": ids["item"], "version_id": ids["version"],
+            "attachment_id": ids["attachment"]}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW
+from tests.support.plans import write_plan_records
 from tracker.accounts.roles import Role
 from tracker.checklist import reviews
 from tracker.checklist import services as checklist
@@ -79,6 +80,7 @@ def test_review_decided_tells_the_answerer_and_the_planner(people, event):
 def answer_pre_event(event, people):
     by_role = {"planner": people["planner"], "liaison": people["liaison"],
                "leadership": people["leader"], "privacy_officer": people["privacy"]}
+    write_plan_records(event, people["planner"], "pre_event", NOW)
     for entry in checklist.entries_by_stage(
             checklist.get_for_event(event.id))[Stage.PRE_EVENT]:
         if entry.item.required and not entry.answered:

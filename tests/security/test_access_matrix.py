@@ -6,11 +6,14 @@ Each cell is then requested as a user holding just that one role, and every 403 
 leave an "access.denied" audit record (U-1).
 """
 
+import io
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
 from tests.conftest import NOW, PASSWORD, login
+from tests.plans.media_support import PDF as PLAN_PDF
 from tracker.accounts.models import User
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
@@ -23,6 +26,8 @@ from tracker.extensions import db
 from tracker.outreach import retention
 from tracker.outreach import services as outreach
 from tracker.outreach.models import OutreachContact, RetentionHold
+from tracker.plans import services as plans
+from tracker.plans.models import AfterActionReport, CorrectiveAction
 from tracker.records.authorization_models import OnlineAuthorization, OnlineWorkEntry
 from tracker.records.models import DisseminationRecord, RegisterItem
 from tracker.records.product_models import Product, ProductVersion
@@ -189,6 +194,32 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("schedules.keep", "POST"): signed_in(400, Role.PRIVACY_OFFICER),
     ("schedules.purge", "GET"): signed_in(200, Role.PRIVACY_OFFICER),
     ("schedules.purge", "POST"): signed_in(400, Role.PRIVACY_OFFICER),
+    # The operations plan: everyone reads; the event's planner writes (any planner while
+    # none is assigned, as here); leadership approves through the event's status.
+    ("plans.show", "GET"): signed_in(200),
+    ("plans.version", "GET"): signed_in(200),
+    ("plans.compare", "GET"): signed_in(200),
+    ("plans.edit", "GET"): signed_in(200, Role.PLANNER),
+    ("plans.edit", "POST"): signed_in(302, Role.PLANNER),
+    ("plans.submit_plan", "POST"): signed_in(302, Role.PLANNER),
+    ("plans.copy", "GET"): signed_in(200, Role.PLANNER),
+    # No other event has a plan to copy here: the form answers 400.
+    ("plans.copy", "POST"): signed_in(400, Role.PLANNER),
+    ("plans.after_action", "GET"): signed_in(200),
+    ("plans.after_action", "POST"): signed_in(302, Role.PLANNER),
+    # An empty form: what is missing is said on the page (400).
+    ("plans.add_action", "POST"): signed_in(400, Role.PLANNER),
+    # The action's owner or the event's planner closes it.
+    ("plans.close_action", "POST"): signed_in(302, Role.PLANNER),
+    # The plan's documents and Incident Action Plan (tracker/plans/attachments_views.py,
+    # iap_views.py): every role reads them, downloads are audited; the event's planner
+    # (any planner while none is assigned, as here) attaches and removes.
+    ("plan_attachments.index", "GET"): signed_in(200),
+    ("plan_attachments.index", "POST"): signed_in(302, Role.PLANNER),
+    ("plan_attachments.download", "GET"): signed_in(200),
+    ("plan_attachments.remove", "POST"): signed_in(302, Role.PLANNER),
+    ("plan_iap.page", "GET"): signed_in(200),
+    ("plan_iap.pdf", "GET"): signed_in(200),
     # Public health probe, never audited; 503 here because no scheduler runs in this test
     # (tests/operations/test_health.py covers the 200).
     ("operations.healthz", "GET"): everyone(503),
@@ -196,7 +227,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.login_enrol",
           "calendar.feed", "operations.healthz"}
 READ_ACTIONS = ["audit.read", "access.denied", "outreach.view_personal", "outreach.export",
-                "calendar.download", "calendar.feed_fetch", "audit.export"]
+                "calendar.download", "calendar.feed_fetch", "audit.export",
+                "plan.attachment.download", "plan.iap.download"]
 
 CELLS = [(endpoint, method, role, status)
          for (endpoint, method), row in EXPECTED.items() for role, status in row.items()]
@@ -254,7 +286,14 @@ def _body(endpoint: str, owner) -> dict:
                                   "follow_up": "in_app", "retention_digest": "off",
                                   "notice": "both", "event_offsets": "7, 1"},
         "reminders.event_offsets": {"offsets": "14, 1"},
+        "plans.edit": {"assignments-0-unit": "Bike team", "assignments-0-location": "Route",
+                       "assignments-0-starts": "09:00", "assignments-0-ends": "12:00",
+                       "assignments-0-task": "Keep the route clear"},
+        "plans.after_action": {"arrests": "0"},
+        "plans.close_action": {"close-1-closing_note": "Agreed in writing."},
         "outreach.create": _contact_form(), "outreach.edit": _contact_form(),
+        "plan_attachments.index": {"kind": "permit", "title": "City permit",
+                                   "file": (io.BytesIO(PLAN_PDF), "permit.pdf")},
         "retention.place_hold": {"reason": "Records request 2026-7",
                                  "expires_on": "2027-06-30"},
         "reviews.decide": {"decision": "approved", "note": "Justified by the predicate."},
@@ -372,6 +411,18 @@ def _product_and_request(event, owner) -> tuple[Product, OnlineAuthorization]:
     return product, request
 
 
+def _plan_document(app, event, owner):
+    """A permit attached to the event's draft plan version."""
+    from tracker import storage
+    from tracker.plans import attachments
+
+    version = plans.find_plan(event.id).latest  # the draft _plan_and_action wrote
+    document = attachments.add(owner, version, attachments.Upload(
+        "permit", "Permit", PLAN_PDF), storage.for_app(app), NOW)
+    db.session.commit()
+    return version, document
+
+
 def _inbox_message(owner):
     """A delivered in-app reminder of the owner's, failed once before, for the inbox and
     the retry routes."""
@@ -385,6 +436,20 @@ def _inbox_message(owner):
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def _plan_and_action(event, owner):
+    """A draft operations plan, and an after-action report with one open corrective
+    action owned by the owner."""
+    plans.save_draft(owner, event, {"assignments": [{
+        "unit": "Bike team", "location": "Route", "starts": "09:00", "ends": "12:00",
+        "task": "Keep the route clear"}]}, NOW)
+    report = AfterActionReport(event_id=event.id, created_by_id=owner.id, created_at=NOW)
+    report.actions.append(CorrectiveAction(description="Fix the signs", owner_id=owner.id,
+                                           due_on=NOW.date(), created_at=NOW))
+    db.session.add(report)
+    db.session.flush()
+    return report.actions[0]
 
 
 def assert_security_headers(response) -> None:
@@ -416,6 +481,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     message = _inbox_message(owner)
     open_item, kept_item = _register_items(event, owner)
     product, online_request = _product_and_request(event, owner)
+    action = _plan_and_action(event, owner)
+    version, document = _plan_document(app, event, owner)
     db.session.commit()
     actor = None
     if role != ANON:
@@ -425,7 +492,8 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id,
+            "reminder_id": message.reminder_id, "action_id": action.id,
+            "version_id": version.id, "attachment_id": document.id,
             "item_id": kept_item.id if endpoint == "records.decide" else open_item.id,
             "product_id": product.id, "authorization_id": online_request.id}
     with app.test_request_context():
@@ -478,6 +546,11 @@ def test_cell(app, client, make_user, make_event, endpoint, method, role, expect
     ("GET", "/retention/outreach/999/hold"), ("POST", "/retention/outreach/999/hold"),
     ("POST", "/retention/holds/999/release"),
     ("POST", "/admin/checklist/items/no.such.key/delete"),
+    ("GET", "/events/999/plan"), ("GET", "/events/999/plan/versions/1"),
+    ("GET", "/events/999/plan/compare"), ("GET", "/events/999/after-action"),
+    ("GET", "/events/999/plan/edit"), ("POST", "/events/999/plan/edit"),
+    ("POST", "/events/999/plan/submit"), ("POST", "/events/999/after-action/actions"),
+    ("POST", "/plans/versions/999/documents"), ("POST", "/plans/documents/999/remove"),
 ])
 def test_unknown_ids(app, client, make_user, method, url):
     allowed = (Role.ADMIN if "/admin/" in url else

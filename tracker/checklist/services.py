@@ -236,7 +236,8 @@ def answer_from_record(actor: User, entry: ChecklistEntry, now: datetime) -> boo
     if entry.checklist.event.status_enum in lifecycle.FINAL_STATES:
         raise ValidationError(None, "The checklist of a closed or cancelled event is final.")
     expected = item.expected(entry.checklist.event)
-    if expected is None or expected not in entry.item.answer_options:
+    if expected is None or (entry.item.answer_options
+                             and expected not in entry.item.answer_options):
         raise ValidationError(None, "No answer of this item matches the event record: "
                                     "change the event record.")
     changed = _record(actor, entry, expected, "", now, from_record=True)
@@ -255,7 +256,8 @@ def sync_from_record(event: Event, actor: User, now: datetime) -> int:
     for entry in checklist.entries:
         item = stages.record_item(entry)
         expected = item.expected(event) if item else None
-        if expected is None or expected not in entry.item.answer_options:
+        if expected is None or (entry.item.answer_options
+                             and expected not in entry.item.answer_options):
             continue  # a template whose options no longer fit: the gate shows it
         changed += _record(actor, entry, expected, "", now, from_record=True)
     return changed

@@ -9,7 +9,8 @@ the event, the permit status): they are answered from the record, and a contradi
 between an answer and the record blocks approval.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tracker.checklist.models import AnswerRecord, ChecklistEntry, Stage
@@ -62,11 +63,16 @@ def answered_early(record: AnswerRecord, event: Event, stage: Stage) -> bool:
 
 @dataclass(frozen=True)
 class RecordItem:
-    field: str  # the event field the item restates
+    field: str  # the event field the item restates ("" when a reader answers it)
     field_label: str
-    answers: dict[str, str]  # record value -> the item's answer
+    answers: dict[str, str] = field(default_factory=dict)  # record value -> answer
+    # Another area's record answers it (e.g. the after-action report): event -> answer.
+    reader: Callable[[Event], str | None] | None = None
+    edit_endpoint: str = "events.edit"  # where the record is changed (takes event_id)
 
     def expected(self, event: Event) -> str | None:
+        if self.reader is not None:
+            return self.reader(event)
         return self.answers.get(getattr(event, self.field))
 
 
@@ -86,11 +92,18 @@ RECORD_ITEMS = {
 }
 
 
+def register_record_item(key: str, item: RecordItem) -> None:
+    """A higher area answers an item from its own record (registered at start-up)."""
+    RECORD_ITEMS[key] = item
+
+
 def record_item(entry: ChecklistEntry) -> RecordItem | None:
     return RECORD_ITEMS.get(entry.item.key)
 
 
 def record_value_label(event: Event, item: RecordItem) -> str:
+    if item.reader is not None:
+        return item.expected(event) or "not recorded yet"
     enum = InformationSource if item.field == "information_source" else PermitStatus
     return label(enum(getattr(event, item.field)))
 

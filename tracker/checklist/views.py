@@ -13,6 +13,7 @@ from tracker.checklist.forms import answer_form
 from tracker.checklist.models import ResponseType, Stage
 from tracker.db import utcnow
 from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.events import registry
 from tracker.events import services as events
 from tracker.forms import EmptyForm, apply_error, status_of, submit
 
@@ -165,4 +166,5 @@ def summary(event_id: int):
         approvals=approvals, matches_approval=events.approval_state(event),
         material_changes=list(event.material_changes),
         sources={e.item.key: source.label for e in checklist.entries
-                 if (source := record_sources.source_for(e.item.key))})
+                 if (source := record_sources.source_for(e.item.key))},
+        panels=registry.detail_panels(event))

@@ -11,6 +11,7 @@ from tracker.checklist import readiness, reviews
 from tracker.db import utcnow
 from tracker.events import services as events
 from tracker.outreach import services as outreach
+from tracker.plans import after_action
 from tracker.records import register as records_register
 from tracker.timezones import to_local
 
@@ -58,6 +59,7 @@ def index():
         overdue_days=overdue_days,
         follow_ups=(outreach.open_follow_ups(current_user, to_local(now).date(), days)
                     if current_user.has_role(Role.LIAISON) else []),
+        corrective_actions=after_action.open_actions_for(current_user),
         today=today,
         now=now,
     )

@@ -184,8 +184,15 @@ def apply_material_change(actor: User, event: Event, before: dict, after: dict,
                           now: datetime) -> MaterialChange | None:
     """After an edit: record a material change; a plan-approved event goes back to
     planning with a status-history note listing each change."""
-    changes = pending_changes(event, before, after)
-    if not changes:
+    return apply_changes(actor, event, pending_changes(event, before, after), now)
+
+
+def apply_changes(actor: User, event: Event, changes: list[Change],
+                  now: datetime) -> MaterialChange | None:
+    """Record changes to the approved content (an event field, or a part another area
+    registered with register_content, e.g. a new version of the operations plan): the
+    same rule as for the event's own material fields."""
+    if not changes or event.status_enum not in REOPENING_STATES | FLAGGED_STATES:
         return None
     reopen = would_reopen(event)
     approval = latest(event)

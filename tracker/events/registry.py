@@ -2,7 +2,8 @@
 events area importing them.
 
 - Panels: a provider takes the event and returns [(slot, template name, context), ...],
-  where slot is "top" (above everything) or "side"; the event page shows them.
+  where slot is "top" (above everything) or "side"; the event page shows them. Slot
+  "summary" goes on the printable compliance summary instead.
 - Gates: a gate takes the event and a target status and returns the conditions that stop
   the change (lifecycle.Unmet); every transition checks them.
 

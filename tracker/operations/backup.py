@@ -5,14 +5,20 @@ in WAL mode that read blocks no writer, and what a writer has not committed is n
 copy. PostgreSQL: pg_dump, which also reads one snapshot, in its custom format (restored
 with pg_restore).
 
+The documents attached to plans live in files, not in the database: beside each database
+copy the backup writes <name>.files.tar with every stored document (encrypted the same
+way), and `restore --files-to FOLDER` puts them back.
+
 A backup holds everything the database holds, personal details included: it is written
 readable by its owner only, and must be kept no longer than the retention period allows
 (purged details stay in older backups until they are deleted)."""
 
+import io
 import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -134,3 +140,55 @@ def backup_postgresql(url: URL, target: Path) -> Backup:
         return Backup(target, _finish(partial, target), "pg_dump")
     finally:
         partial.unlink(missing_ok=True)
+
+
+# ---- the plan documents ----------------------------------------------------------------
+
+FILES_SUFFIX = ".files.tar"
+
+
+def files_target(database_target: Path) -> Path:
+    """The documents' archive lies beside the database copy: <name>.files.tar."""
+    return database_target.with_name(database_target.name + FILES_SUFFIX)
+
+
+def backup_files(store, target: Path) -> Backup | None:
+    """Every file of the document store (tracker/storage.py) in one tar archive, written
+    0600 like the database copy; None when the store holds no file. Read through the
+    store's interface, so another backend backs up the same way."""
+    keys = sorted(store.keys())
+    if not keys:
+        return None
+    if target.exists():
+        raise BackupError(f"{target} already exists: choose another destination.")
+    partial = target.with_name(target.name + ".partial")
+    _private_file(partial)
+    try:
+        with tarfile.open(partial, "w") as archive:
+            for key in keys:
+                with store.open(key) as handle:
+                    data = handle.read()
+                info = tarfile.TarInfo(key)
+                info.size, info.mode = len(data), 0o600
+                archive.addfile(info, io.BytesIO(data))
+        return Backup(target, _finish(partial, target), f"tar of {len(keys)} files")
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def restore_files(archive_path: Path, store) -> int:
+    """Put an archive's documents back into the store; only names the store could have
+    made are taken (no paths, no links). Returns how many files were restored."""
+    from tracker.storage import KEY_PATTERN
+
+    restored = 0
+    with tarfile.open(archive_path, "r") as archive:
+        for member in archive.getmembers():
+            if not member.isfile() or not KEY_PATTERN.fullmatch(member.name):
+                continue
+            handle = archive.extractfile(member)
+            if handle is None:
+                continue
+            store.restore(member.name, handle.read())
+            restored += 1
+    return restored

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import work
+from tracker import storage, work
 from tracker.audit import keys, verification
 from tracker.audit import services as audit
 from tracker.cli_support import cli_origin
@@ -51,16 +51,25 @@ def backup_command(dest: str | None, recipients: tuple[str, ...],
                 raise backup.BackupError(f"{sealed} already exists: choose another "
                                          "destination.")
         made = backup.create(url, target)
+        files = backup.backup_files(storage.for_app(current_app), backup.files_target(target))
         if keys or passphrase:
             made = _seal(made, sealed, keys, passphrase)
+            if files is not None:
+                files = _seal(files, files.path.with_name(files.path.name + encryption.SUFFIX),
+                              keys, passphrase)
     except (backup.BackupError, encryption.EncryptionError) as error:
         _record_failure(url.get_backend_name())
         raise click.ClickException(str(error)) from error
     # Recorded after the copy, so the backup itself does not contain this record.
+    changes = {"method": made.method, "file": made.path.name, "size_bytes": made.size}
+    if files is not None:
+        changes["documents_file"] = files.path.name
     work.run(lambda: audit.record(None, "backup.create", "database", outcome=audit.SUCCESS,
-                                  changes={"method": made.method, "file": made.path.name,
-                                           "size_bytes": made.size}))
+                                  changes=changes))
     click.echo(f"Backup written to {made.path} ({_size(made.size)}, {made.method}).")
+    if files is not None:
+        click.echo(f"Plan documents written to {files.path} ({_size(files.size)}, "
+                   f"{files.method}).")
 
 
 def _seal(made: backup.Backup, sealed: Path, keys: list[str],
@@ -103,8 +112,12 @@ def _size(size: int) -> str:
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False,
                                                    path_type=Path),
               help="The file holding the passphrase of an encrypted backup.")
+@click.option("--files-to", type=click.Path(file_okay=False, path_type=Path),
+              help="Also put the plan documents saved beside the backup "
+                   "(<backup>.files.tar) into this folder: the restored installation's "
+                   "ATTACHMENTS_FOLDER (by default <instance>/attachments).")
 def restore_command(backup_file: Path, to: str, force: bool, identity: Path | None,
-                    passphrase_file: Path | None):
+                    passphrase_file: Path | None, files_to: Path | None):
     """Restore BACKUP_FILE into the database --to, run the migrations and verify its
     audit trail. Refuses a database that holds tables unless --force."""
     url = restore.target_url(to)
@@ -125,6 +138,9 @@ def restore_command(backup_file: Path, to: str, force: bool, identity: Path | No
                                 if passphrase_file else None))
                 say(f"decrypted {backup_file.name}")
             restore.copy_into(source, url, force, say)
+            if files_to is not None:
+                _restore_files(backup_file, files_to, scratch, identity, passphrase_file,
+                               say)
     except (backup.BackupError, encryption.EncryptionError) as error:
         raise click.ClickException(f"{name}: {error}") from error
     say(f"restored from {backup_file}")
@@ -145,6 +161,28 @@ def restore_command(backup_file: Path, to: str, force: bool, identity: Path | No
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _restore_files(backup_file: Path, folder: Path, scratch: str, identity: Path | None,
+                   passphrase_file: Path | None, say) -> None:
+    """The documents' archive beside the backup (encrypted the same way, or not)."""
+    name = backup_file.name
+    sealed = name.endswith(encryption.SUFFIX)
+    plain_name = name[: -len(encryption.SUFFIX)] if sealed else name
+    archive = backup_file.with_name(plain_name + backup.FILES_SUFFIX
+                                    + (encryption.SUFFIX if sealed else ""))
+    if not archive.exists():
+        say(f"no plan documents beside the backup ({archive.name}): none restored")
+        return
+    if sealed:
+        plain = Path(scratch) / "files.tar"
+        encryption.decrypt(archive, plain,
+                           identity=encryption.read_secret(identity) if identity else None,
+                           passphrase=(encryption.read_secret(passphrase_file)
+                                       if passphrase_file else None))
+        archive = plain
+    count = backup.restore_files(archive, storage.LocalFileStore(folder))
+    say(f"{count} plan documents restored into {folder}")
 
 
 def _verify_audit(target, say) -> verification.Report:
