@@ -18,6 +18,7 @@ from tests.security.test_access_matrix import (
     _contact_with_hold,
     _inbox_message,
     _pending_review,
+    _plan_and_action,
 )
 from tracker.accounts.roles import Role
 from tracker.calendar import feeds
@@ -50,13 +51,14 @@ def walk(app, client, make_user, make_event):
     contact, hold = _contact_with_hold(event, make_user)
     feed, _token = feeds.create_feed(actor, actor, "Mine", feeds.FeedFilter(), NOW)
     message = _inbox_message(actor)
+    action = _plan_and_action(event, actor)
     db.session.commit()
     login(client, actor)
     args = {"event_id": event.id, "user_id": other.id, "filename": "css/tracker.css",
             "stage": "pre_event", "number": 1, "review_id": review.id, "key": "pre.source",
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
-            "reminder_id": message.reminder_id}
+            "reminder_id": message.reminder_id, "action_id": action.id}
     return actor, args
 
 
