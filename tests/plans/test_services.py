@@ -246,3 +246,27 @@ def test_corrective_actions_are_reminded_and_closed(event, people, make_user):
     assert after_action.open_actions_for(owner) == []
     assert {r.state for r in reminders} == {"cancelled"}
     assert audit_rows("corrective_action.close")
+
+
+def test_the_owner_is_reminded_a_week_before_the_due_date(event, people, make_user):
+    from tracker.reminders import dispatch, mail
+    from tracker.reminders.models import InboxMessage
+
+    later = event.ends_at + timedelta(days=1)
+    after_action.save_report(people["planner"], event, after_action.ReportData(), later)
+    owner = make_user(Role.LIAISON, name="Owner")
+    due = later.date() + timedelta(days=20)
+    after_action.add_action(people["planner"], event, "Fix the detour signs", owner.id,
+                            due, later)
+    db.session.commit()
+
+    def inbox():
+        return list(db.session.scalars(select(InboxMessage).where(
+            InboxMessage.recipient_id == owner.id)))
+
+    dispatch.run_cycle(later + timedelta(days=1), mail.settings_from_config())
+    assert inbox() == []  # not yet due
+    dispatch.run_cycle(later + timedelta(days=14), mail.settings_from_config())
+    messages = inbox()
+    assert len(messages) == 1 and "Corrective action due" in messages[0].subject
+    assert messages[0].link == f"/events/{event.id}/after-action"

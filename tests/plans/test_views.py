@@ -181,3 +181,19 @@ def test_after_action_form_errors_and_actions(client, event, planner, make_user)
                       data={f"close-{action.id}-closing_note": "Agreed in writing"})
     assert done.status_code == 302
     assert "Fix signs" not in other.get("/").get_data(as_text=True)
+
+
+def test_the_compliance_summary_includes_the_plan_and_the_report(client, event, planner,
+                                                                 complete_stage, make_user):
+    complete_stage(event, planner)
+    events.transition(make_user(Role.LEADERSHIP), event, EventStatus.PLAN_APPROVED, NOW)
+    later = event.ends_at + timedelta(days=1)
+    after_action.save_report(planner, event, after_action.ReportData(
+        injuries=3, lessons="Agree staging earlier", reviewed_on=later.date()), later)
+    db.session.commit()
+    login(client, make_user(Role.PRIVACY_OFFICER))
+    page = client.get(f"/events/{event.id}/summary").get_data(as_text=True)
+    version = services.find_plan(event.id).latest
+    assert f"Approved plan: version 1, content hash <code>{version.content_hash[:16]}" in page
+    assert "<th scope=\"row\">Injuries</th><td>3</td>" in page
+    assert "Agree staging earlier" in page

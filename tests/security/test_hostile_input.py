@@ -18,6 +18,8 @@ from tests.security.test_access_matrix import (
     _contact_with_hold,
     _inbox_message,
     _pending_review,
+    _plan_and_action,
+    _plan_document,
     _product_and_request,
     _register_items,
 )
@@ -55,6 +57,8 @@ def walk(app, client, make_user, make_event):
     message = _inbox_message(actor)
     item, _kept = _register_items(event, other)
     product, online = _product_and_request(event, other)
+    action = _plan_and_action(event, actor)
+    version, document = _plan_document(app, event, actor)
     db.session.commit()
     login(client, actor)
     args = {"event_id": event.id, "user_id": other.id, "filename": "css/tracker.css",
@@ -62,7 +66,9 @@ def walk(app, client, make_user, make_event):
             "contact_id": contact.id, "hold_id": hold.id, "feed_id": feed.id,
             "token": "not-a-valid-token", "message_id": message.id,
             "reminder_id": message.reminder_id, "item_id": item.id,
-            "product_id": product.id, "authorization_id": online.id}
+            "product_id": product.id, "authorization_id": online.id,
+            "action_id": action.id, "version_id": version.id,
+            "attachment_id": document.id}
     return actor, args
 
 

@@ -40,7 +40,8 @@ def _post_routes(app):
     samples = {"event_id": 1, "user_id": 1, "stage": "pre_event", "number": 1,
                "review_id": 1, "key": "pre.source", "contact_id": 1, "hold_id": 1,
                "feed_id": 1, "message_id": 1, "reminder_id": 1, "item_id": 1,
-               "product_id": 1, "authorization_id": 1}
+               "product_id": 1, "authorization_id": 1, "action_id": 1,
+               "version_id": 1, "attachment_id": 1}
     with app.test_request_context():
         return sorted({(rule.endpoint, url_for(rule.endpoint, **{
             a: samples[a] for a in rule.arguments}))

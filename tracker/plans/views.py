@@ -124,10 +124,11 @@ def submit_plan(event_id: int):
         flash(f"Version {saved.number} is submitted: approving the event approves it.",
               "success")
     else:
-        for _, message in forms.error_list(form) or [("", "The plan was not submitted.")]:
+        messages = [*form.form_errors, *(m for f in form for m in f.errors)]
+        if getattr(form, "conflict", None) is not None:
+            messages.append(form.conflict.message)
+        for message in messages or ["The plan was not submitted: try again."]:
             flash(message, "error")
-        if form.conflict:
-            flash(form.conflict.message, "error")
     return redirect(url_for("plans.show", event_id=event.id))
 
 
