@@ -83,6 +83,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.calendar import models as _calendar  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
+    from tracker.events import search as _search  # noqa: F401  (the search index DDL)
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
     from tracker.reminders import models as _reminders  # noqa: F401
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.checklist.review_views import bp as reviews_bp
     from tracker.checklist.views import bp as checklist_bp
     from tracker.dashboard.views import bp as dashboard_bp
+    from tracker.events.search_views import bp as event_search_bp
     from tracker.events.views import bp as events_bp
     from tracker.operations.views import bp as operations_bp
     from tracker.outreach import panels as outreach_panels
@@ -126,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp):
+                      reminders_bp, operations_bp, event_search_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)

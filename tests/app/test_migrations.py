@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from tests.conftest import fresh_database
 from tracker import create_app
+from tracker.events import search
 from tracker.extensions import db, migrate
 
 
@@ -51,7 +52,11 @@ def test_upgrade_from_empty_matches_models(empty_app):
     server_defaults = db.engine.dialect.name == "postgresql"
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={
-            "compare_type": True, "compare_server_default": server_defaults})
+            "compare_type": True, "compare_server_default": server_defaults,
+            # The full-text index (FTS5 table and its shadow tables, the tsvector column
+            # and its GIN index) is made by its revision, not the models: SQLAlchemy has
+            # no type for it, so it is left out of the comparison.
+            "include_object": search.include_object})
         assert context.get_current_heads() == tuple(_script(empty_app).get_heads())
         differences = compare_metadata(context, db.metadata)
     assert differences == []

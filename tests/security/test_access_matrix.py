@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("dashboard.index", "GET"): signed_in(200),
     ("events.index", "GET"): signed_in(200),
     ("events.detail", "GET"): signed_in(200),
+    ("event_search.search", "GET"): signed_in(200),
     ("events.create", "GET"): signed_in(200, Role.PLANNER),
     ("events.create", "POST"): signed_in(302, Role.PLANNER),
     ("events.edit", "GET"): signed_in(200, Role.PLANNER),
