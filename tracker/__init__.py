@@ -110,11 +110,13 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.audit.views import bp as audit_bp
     from tracker.calendar import hooks as calendar_hooks
     from tracker.calendar import panels as calendar_panels
+    from tracker.calendar.page_views import bp as calendar_view_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.checklist import gates as checklist_gates
     from tracker.checklist.admin_views import bp as checklist_admin_bp
     from tracker.checklist.review_views import bp as reviews_bp
     from tracker.checklist.views import bp as checklist_bp
+    from tracker.dashboard.overview_views import bp as overview_bp
     from tracker.dashboard.views import bp as dashboard_bp
     from tracker.events.search_views import bp as event_search_bp
     from tracker.events.views import bp as events_bp
@@ -128,7 +130,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
-                      reminders_bp, operations_bp, event_search_bp):
+                      reminders_bp, operations_bp, event_search_bp, calendar_view_bp,
+                      overview_bp):
         app.register_blueprint(blueprint)
     # Order matters: a new event's checklist exists before its reminders are computed.
     checklist_gates.install(app)

@@ -20,6 +20,9 @@ class DefaultConfig:
 
     # How far ahead the dashboard looks.
     DASHBOARD_DAYS = 14
+    # The leadership overview counts a plan as approved on time when its first approval
+    # came at least this many hours before the event's start.
+    PLAN_APPROVAL_LEAD_HOURS = 48
     # Rows in each dashboard list (the full list is on the events page).
     DASHBOARD_LIST_MAX = 50
     EVENTS_PER_PAGE = 25
