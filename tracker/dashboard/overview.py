@@ -11,7 +11,7 @@ approved" when it started without an approval. Cancelled events are left out."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Interval, and_, case, cast, func, literal, select
 
 from tracker.checklist import readiness
 from tracker.checklist.models import RedFlagReview, ReviewStatus
@@ -141,7 +141,8 @@ def plans_on_time(now: datetime, lead: timedelta) -> Table:
 def _on_time(approved_at, lead: timedelta):
     """approved_at <= Event.starts_at - lead, in each database's own date arithmetic."""
     if db.engine.dialect.name == "postgresql":
-        return approved_at <= Event.starts_at - lead
+        interval = cast(literal(f"{int(lead.total_seconds())} seconds"), Interval)
+        return approved_at <= Event.starts_at - interval
     # SQLite stores the UTC times as ISO text: compare julian days.
     return func.julianday(approved_at) <= func.julianday(Event.starts_at) - (
         lead.total_seconds() / 86400)
