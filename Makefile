@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test install install-test chromium pango vendor lint test-postgres install-postgres \
+	vendor-fullcalendar \
 	postgres-server bench
 
 # A step's own output goes to a log beside it and is shown only when the step fails, so
@@ -45,6 +46,23 @@ vendor:
 	  node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
 	  node_modules/@geoman-io/leaflet-geoman-free/LICENSE \
 	  node_modules/@geoman-io/leaflet-geoman-free/package.json $(VENDOR)/leaflet-geoman/
+
+# The calendar page's FullCalendar (pinned in package-lock.json) is committed under
+# tracker/static/vendor/fullcalendar/ with its licence, so `make run` needs no npm; after
+# changing its version (npm install), `make vendor-fullcalendar` copies it there again
+# (tests/calendar/test_vendor.py checks the copies match node_modules).
+FULLCALENDAR := tracker/static/vendor/fullcalendar
+vendor-fullcalendar:
+	rm -rf $(FULLCALENDAR) && mkdir -p $(FULLCALENDAR)
+	cp node_modules/fullcalendar/all/global.js $(FULLCALENDAR)/fullcalendar.global.js
+	cp node_modules/fullcalendar/themes/classic/global.js \
+	  $(FULLCALENDAR)/theme-classic.global.js
+	cp node_modules/fullcalendar/skeleton.css $(FULLCALENDAR)/skeleton.css
+	cp node_modules/fullcalendar/themes/classic/theme.css $(FULLCALENDAR)/theme-classic.css
+	cp node_modules/fullcalendar/themes/classic/palette.css \
+	  $(FULLCALENDAR)/palette-classic.css
+	cp node_modules/fullcalendar/LICENSE.md node_modules/fullcalendar/package.json \
+	  $(FULLCALENDAR)/
 
 # Debian's Chromium drives the browser tests (Playwright never downloads its own);
 # poppler-utils reads back the printed compliance summary and Incident Action Plan;

@@ -83,6 +83,7 @@ def _bind_extensions(app: Flask) -> None:
     from tracker.calendar import models as _calendar  # noqa: F401
     from tracker.checklist import models as _checklist  # noqa: F401
     from tracker.events import models as _events  # noqa: F401
+    from tracker.events import search as _search  # noqa: F401  (the search index DDL)
     from tracker.operations import models as _operations  # noqa: F401
     from tracker.outreach import models as _outreach  # noqa: F401
     from tracker.plans import attachment_models as _plan_attachments  # noqa: F401
@@ -115,12 +116,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.audit_trail.views import bp as audit_bp
     from tracker.calendar import hooks as calendar_hooks
     from tracker.calendar import panels as calendar_panels
+    from tracker.calendar.page_views import bp as calendar_view_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.checklist import gates as checklist_gates
     from tracker.checklist.admin_views import bp as checklist_admin_bp
     from tracker.checklist.review_views import bp as reviews_bp
     from tracker.checklist.views import bp as checklist_bp
+    from tracker.dashboard.overview_views import bp as overview_bp
     from tracker.dashboard.views import bp as dashboard_bp
+    from tracker.events.search_views import bp as event_search_bp
     from tracker.events.views import bp as events_bp
     from tracker.operations.views import bp as operations_bp
     from tracker.outreach import panels as outreach_panels
@@ -141,7 +145,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
                       reminders_bp, operations_bp, records_bp, products_bp,
-                      authorizations_bp, schedules_bp, plans_bp):
+                      authorizations_bp, schedules_bp, plans_bp, event_search_bp,
+                      calendar_view_bp, overview_bp):
         app.register_blueprint(blueprint)
     # Each area wires itself in one place; the order does not matter (events tells of a
     # change in two phases, see tracker/events/signals.py).

@@ -26,6 +26,9 @@ class DefaultConfig:
     # The dashboard's overdue checklist items go back this far (each event's checklist
     # lists all of its items).
     DASHBOARD_OVERDUE_DAYS = 90
+    # The leadership overview counts a plan as approved on time when its first approval
+    # came at least this many hours before the event's start.
+    PLAN_APPROVAL_LEAD_HOURS = 48
     EVENTS_PER_PAGE = 25
     AUDIT_PER_PAGE = 50
 

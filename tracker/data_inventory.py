@@ -459,3 +459,34 @@ def schedules() -> list[tuple[str, str, str]]:
     """(table, column, schedule) for every listed column, for the retention page."""
     return [(table, column, schedule_of(table, column))
             for table, columns in INVENTORY.items() for column in columns]
+
+
+# The full-text search index over events (tracker/events/search.py), made by its
+# migration, not the models, and different on each database. It holds the words of the
+# event's own planning fields listed above (title, venue, route, organizing group,
+# logistics notes) and nothing about people; deleting an event removes its entry.
+_SEARCHED = "words of the event's title, venue, route, organizing group, logistics notes"
+SEARCH_INDEX: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+    "sqlite": {
+        "event_search": {
+            "title": (R, _SEARCHED), "venue": (R, _SEARCHED),
+            "route_description": (R, _SEARCHED), "organizing_group": (R, _SEARCHED),
+            "logistics_notes": (R, _SEARCHED),
+        },
+        # FTS5's own shadow tables: the index's pages, per-row sizes and settings.
+        "event_search_data": {"id": (OPS, "index page id"), "block": (R, _SEARCHED)},
+        "event_search_idx": {"segid": (OPS, "index segment"), "term": (R, _SEARCHED),
+                             "pgno": (OPS, "index page")},
+        "event_search_docsize": {"id": (K, "event id"), "sz": (OPS, "token counts")},
+        "event_search_config": {"k": (OPS, "index setting"), "v": (OPS, "index setting")},
+    },
+    "postgresql": {"event": {"search_vector": (R, _SEARCHED)}},
+}
+
+
+def inventory(dialect: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """INVENTORY with the search index's columns on `dialect` added."""
+    merged = {table: dict(columns) for table, columns in INVENTORY.items()}
+    for table, columns in SEARCH_INDEX.get(dialect, {}).items():
+        merged.setdefault(table, {}).update(columns)
+    return merged

@@ -36,9 +36,11 @@ def _page_url(number: int, args: dict) -> str:
 def _nav() -> list[tuple[str, str]]:
     """The header links the current user's roles admit."""
     items = [("dashboard.index", "Dashboard"), ("events.index", "Events"),
-             ("calendar.feed_list", "Calendar feeds")]
+             ("calendar_view.page", "Calendar"), ("calendar.feed_list", "Calendar feeds")]
     if current_user.has_role(Role.PLANNER):
         items.append(("events.create", "New event"))
+    if current_user.has_role(Role.LEADERSHIP, Role.PRIVACY_OFFICER):
+        items.append(("dashboard_overview.overview", "Overview"))
     if current_user.has_role(Role.PRIVACY_OFFICER):
         items.append(("reviews.queue", "Privacy reviews"))
         items.append(("retention.index", "Retention"))

@@ -1,7 +1,7 @@
 """operations plan versions and after-action reports
 
 Revision ID: 34f23200b37f
-Revises: c8cf677cd229
+Revises: b31908990ce8
 Create Date: 2026-12-02 13:28:54.913637
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '34f23200b37f'
-down_revision = 'c8cf677cd229'
+down_revision = 'b31908990ce8'
 branch_labels = None
 depends_on = None
 

@@ -106,6 +106,7 @@ NOT_TYPED = {
 # Pages that are not HTML, or that need a one-time state (a password step in progress).
 NOT_PAGES = {"static", "calendar.feed", "calendar.download", "outreach.export_csv",
              "audit.export_csv", "plan_attachments.download", "plan_iap.pdf",
+             "calendar_view.feed",  # JSON (the calendar page shows it)
              "operations.healthz", "accounts.login", "accounts.login_code",
              "accounts.login_enrol"}
 
