@@ -132,6 +132,9 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.outreach.views import bp as outreach_bp
     from tracker.plans import media_wiring as plan_media
     from tracker.plans import wiring as plans_wiring
+    from tracker.plans.attachments_views import allow_large_upload
+    from tracker.plans.attachments_views import bp as plan_attachments_bp
+    from tracker.plans.iap_views import bp as plan_iap_bp
     from tracker.plans.views import bp as plans_bp
     from tracker.records import product_wiring
     from tracker.records import wiring as records_wiring
@@ -145,7 +148,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, account_bp, audit_bp, dashboard_bp, events_bp, checklist_bp,
                       reviews_bp, checklist_admin_bp, outreach_bp, retention_bp, calendar_bp,
                       reminders_bp, operations_bp, records_bp, products_bp,
-                      authorizations_bp, schedules_bp, plans_bp, event_search_bp,
+                      authorizations_bp, schedules_bp, plans_bp, plan_attachments_bp,
+                      plan_iap_bp, event_search_bp,
                       calendar_view_bp, overview_bp):
         app.register_blueprint(blueprint)
     # Each area wires itself in one place; the order does not matter (events tells of a
@@ -159,6 +163,8 @@ def _register_blueprints(app: Flask) -> None:
     product_wiring.install(app)
     plans_wiring.install(app)
     plan_media.install(app)
+    # Before the CSRF check, which reads the form (and so the body) first.
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_large_upload)
 
 
 def _register_web_hooks(app: Flask) -> None:

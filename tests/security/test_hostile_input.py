@@ -106,9 +106,11 @@ def _bodies(endpoint: str, owner) -> list[dict]:
               "version": "1"}
 
     def each(change):
-        # A fresh token each: a saved body must not turn the next into a repeat.
+        # A fresh token each: a saved body must not turn the next into a repeat. A file
+        # is read (and closed) by the request that sends it: each body gets its own.
         token = secrets.token_urlsafe(18)
-        return {k: change(k, v) for k, v in {**fields, "submit_token": token}.items()}
+        return {k: change(k, v) for k, v in {**fields, **_files(endpoint, owner),
+                                              "submit_token": token}.items()}
 
     def text(value):
         return isinstance(value, str) and not DATE.match(value) and not DATETIME.match(value)
@@ -123,6 +125,11 @@ def _bodies(endpoint: str, owner) -> list[dict]:
              else "0001-01-01" if isinstance(v, str) and DATE.match(v) else v),
         {**valid, "version": str(2**63), "submit_token": NUL * 3},
     ]
+
+
+def _files(endpoint: str, owner) -> dict:
+    """The file fields of a fresh valid body."""
+    return {k: v for k, v in _body(endpoint, owner).items() if isinstance(v, tuple)}
 
 
 def _status(client, method: str, url: str, body) -> int:

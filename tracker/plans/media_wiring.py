@@ -37,14 +37,8 @@ def purge_documents() -> str | None:
 
 
 def install(app: Flask) -> None:
-    from tracker.plans.attachments_views import allow_large_upload
-    from tracker.plans.attachments_views import bp as attachments_bp
-    from tracker.plans.iap_views import bp as iap_bp
-
-    app.register_blueprint(attachments_bp)
-    app.register_blueprint(iap_bp)
-    # Before the CSRF check, which reads the form (and so the body) first.
-    app.before_request_funcs.setdefault(None, []).insert(0, allow_large_upload)
+    """The blueprints (plan_attachments, plan_iap) are registered by the app factory, with
+    the upload route's body-size hook."""
     app.add_template_global(map_settings, "plan_map_settings")
     app.add_template_global(map_features, "plan_map_features")
     app.add_template_global(geo.kind_choices, "plan_map_kinds")
