@@ -289,19 +289,19 @@ def test_overdue_items_beyond_the_limit_are_counted(event, staff):
 
 
 def test_later_stages_open_at_the_start_and_end_or_with_the_status(event, staff):
-    leader, planner = staff[Role.LEADERSHIP], staff[Role.PLANNER]
+    leader = staff[Role.LEADERSHIP]
     ops = entry_for(event, "ops.command_post")
-    post = entry_for(event, "post.debrief")
+    post = entry_for(event, "post.policy_training")
     with pytest.raises(ValidationError, match="Operational items open when the event starts"):
         services.answer(leader, ops, "done", "", NOW)
     with pytest.raises(ValidationError, match="Post-event items open when the event ends"):
-        services.answer(planner, post, "done", "", NOW)
+        services.answer(leader, post, "done", "", NOW)
     assert not ops.answered and not post.answered
     # At the start the operational items open; the post-event ones wait for the end.
     assert services.answer(leader, ops, "done", "", event.starts_at)
     with pytest.raises(ValidationError, match="marked concluded"):
-        services.answer(planner, post, "done", "", event.starts_at)
-    assert services.answer(planner, post, "done", "", event.ends_at)
+        services.answer(leader, post, "done", "", event.starts_at)
+    assert services.answer(leader, post, "done", "", event.ends_at)
 
 
 def test_marking_in_progress_opens_the_operational_stage_early(event, staff, complete_stage):
@@ -312,14 +312,14 @@ def test_marking_in_progress_opens_the_operational_stage_early(event, staff, com
     events.transition(planner, event, S.IN_PROGRESS, NOW)
     assert services.answer(leader, entry_for(event, "ops.command_post"), "done", "", NOW)
     with pytest.raises(ValidationError, match="Post-event"):
-        services.answer(planner, entry_for(event, "post.debrief"), "done", "", NOW)
+        services.answer(leader, entry_for(event, "post.policy_training"), "done", "", NOW)
 
 
 def test_an_answer_from_before_the_stage_opened_is_marked(event, staff):
     from tracker.checklist import stages
     from tracker.checklist.models import AnswerRecord
 
-    entry = entry_for(event, "post.debrief")
+    entry = entry_for(event, "post.policy_training")
     early = AnswerRecord(value="done", justification="", responder_id=staff[Role.PLANNER].id,
                          answered_at=NOW)  # as an earlier version allowed
     entry.history.append(early)

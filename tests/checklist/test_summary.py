@@ -64,7 +64,7 @@ def test_rejected_then_reanswered_red_flag_shows_both_answers(client, staff, eve
 def test_out_of_turn_and_after_approval_answers_are_marked(client, staff, event,
                                                            complete_stage):
     planner, leader = staff[Role.PLANNER], staff[Role.LEADERSHIP]
-    early = entry_for(event, "post.debrief")
+    early = entry_for(event, "post.policy_training")
     early.history.append(AnswerRecord(value="done", responder_id=planner.id,
                                       answered_at=NOW))  # an earlier version allowed it
     early.value = "done"

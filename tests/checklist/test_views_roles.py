@@ -56,8 +56,8 @@ def test_planner_reads_but_cannot_answer_for_another_role(client, staff, future_
 
 def test_post_event_item_of_a_future_event_is_refused_with_when_it_opens(
         client, staff, future_event):
-    login(client, staff[Role.PLANNER])
-    path, entry = url(future_event, "post.debrief")
+    login(client, staff[Role.LEADERSHIP])  # the role that answers it
+    path, entry = url(future_event, "post.policy_training")
     page = client.get(path).get_data(as_text=True)
     assert "Post-event items open when the event ends" in page
     assert 'name="value"' not in page

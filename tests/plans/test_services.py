@@ -223,6 +223,18 @@ def test_the_review_date_answers_the_post_event_item(event, people):
     assert entry.history[-1].from_record
 
 
+def test_the_report_answers_the_debrief_item_and_no_one_answers_it_by_hand(event, people):
+    debrief = next(e for e in checklist.get_for_event(event.id).entries
+                   if e.item.key == "post.debrief")
+    later = event.ends_at + timedelta(days=1)
+    with pytest.raises(ValidationError):
+        checklist.answer(people["planner"], debrief, "done", "", later)
+    assert debrief.value is None
+    after_action.save_report(people["planner"], event, after_action.ReportData(), later)
+    assert debrief.value == "done"
+    assert debrief.history[-1].from_record
+
+
 def test_corrective_actions_are_reminded_and_closed(event, people, make_user):
     later = event.ends_at + timedelta(days=1)
     after_action.save_report(people["planner"], event, after_action.ReportData(), later)

@@ -42,6 +42,9 @@ def install(app: Flask) -> None:
     registry.register_gate(plan_gate)
     approvals.register_content("operations_plan", services.approval_content)
     signals.event_status_changed.connect(_on_status_changed, weak=False)
+    stages.register_record_item("post.debrief", stages.RecordItem(
+        "", "The after-action report (written after the debrief)",
+        reader=after_action.debrief_answer, edit_endpoint="plans.after_action"))
     stages.register_record_item("post.after_action_date", stages.RecordItem(
         "", "Date of the after-action review in the report",
         reader=after_action.review_date_answer, edit_endpoint="plans.after_action"))
