@@ -88,7 +88,10 @@ def test_clicking_an_event_opens_it(signed_in):
     event_id = record(title, start)
     page.goto(f"/calendar/?month={start:%Y-%m}")
     base = page.url.split("/calendar")[0]
-    page.locator("#calendar").get_by_text(title).first.click()
+    entry = page.locator("#calendar").get_by_text(title).first
+    # Dark text on the light status colour (the theme's white would be unreadable).
+    expect(entry).to_have_css("color", "rgb(27, 27, 27)")
+    entry.click()
     expect(page).to_have_url(f"{base}/events/{event_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 

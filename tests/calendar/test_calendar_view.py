@@ -32,8 +32,10 @@ def test_every_signed_in_role_sees_the_page_and_feed(client, login_as, make_even
     assert b"vendor/fullcalendar/fullcalendar.global.js" in page.data
     start = NOW.date().isoformat()
     end = (NOW + timedelta(days=30)).date().isoformat()
-    assert [e["title"] for e in feed(client, start, end).json] == [
-        "Rally on the green · Draft"]
+    entries = feed(client, start, end).json
+    assert [e["title"] for e in entries] == ["Rally on the green · Draft"]
+    # The entry's colours, whose contrast the test below checks.
+    assert (entries[0]["color"], entries[0]["textColor"]) == ("#e6e6e6", "#1b1b1b")
 
 
 def test_anonymous_is_sent_to_sign_in(client):
@@ -156,3 +158,19 @@ def test_parse_range_reads_naive_times_in_the_agency_zone(app):
     assert span.until.astimezone(UTC) - span.since.astimezone(UTC) == timedelta(hours=23)
     with pytest.raises(ValidationError):
         month.parse_range("2027-03-14", "2027-03-14")
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_status_colour_keeps_its_text_readable():
+    """WCAG AA (4.5:1) between each entry's text and its status colour: the calendar
+    theme's own text colour is white, unreadable on these light colours."""
+    from tracker.calendar.month import ENTRY_TEXT, STATUS_COLOURS
+
+    for status, background in STATUS_COLOURS.items():
+        light, dark = sorted((_luminance(background), _luminance(ENTRY_TEXT)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, status

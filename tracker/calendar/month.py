@@ -25,6 +25,9 @@ STATUS_COLOURS = {
 }
 
 
+ENTRY_TEXT = "#1b1b1b"
+
+
 @dataclass(frozen=True)
 class Range:
     since: datetime
@@ -91,6 +94,8 @@ def entry(event: Event, url: str) -> dict:
         "end": to_local(event.ends_at).isoformat(),
         "url": url,
         "color": STATUS_COLOURS[status],
+        # Dark text on the light status colours (the theme's default is white: too faint).
+        "textColor": ENTRY_TEXT,
         "classNames": classes,
         "extendedProps": {
             "status": status.value, "statusLabel": event.status_label,
