@@ -12,7 +12,6 @@ the data and to see the outcome."""
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, fresh_database
+from tests.support.processes import stop_groups
 from tests.support.smtp import SmtpServer, free_port
 from tracker import PROJECT_ROOT, create_app
 from tracker.accounts import mfa
@@ -130,15 +130,7 @@ class Stack:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_groups(self.processes.values(), timeout=15)
         with self.app.app_context():
             db.engine.dispose()
         self.smtp.stop()

@@ -51,3 +51,18 @@ def add_item(staffed_event):
 
 def event_end(event) -> date:
     return event.ends_at.date()
+
+
+@pytest.fixture
+def people(make_user, make_event):
+    """An event with its own planner and liaison, and one of each other role (and a
+    second planner and liaison, who are not the event's)."""
+    planner = make_user(Role.PLANNER)
+    liaison = make_user(Role.LIAISON)
+    event = make_event(actor=planner)
+    event.planner_id, event.liaison_id = planner.id, liaison.id
+    db.session.commit()
+    return {"planner": planner, "liaison": liaison, "event": event,
+            "privacy": make_user(Role.PRIVACY_OFFICER), "leader": make_user(Role.LEADERSHIP),
+            "admin": make_user(Role.ADMIN), "other_liaison": make_user(Role.LIAISON),
+            "other_planner": make_user(Role.PLANNER)}

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW
-from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.errors import Forbidden, ValidationError
 from tracker.extensions import db
@@ -22,18 +21,6 @@ def req(**overrides):
               "starts_on": TODAY, "ends_on": TODAY + timedelta(days=3)}
     values.update(overrides)
     return auth.Request(**values)
-
-
-@pytest.fixture
-def people(make_user, make_event):
-    planner = make_user(Role.PLANNER)
-    liaison = make_user(Role.LIAISON)
-    event = make_event(actor=planner)
-    event.planner_id, event.liaison_id = planner.id, liaison.id
-    db.session.commit()
-    return {"planner": planner, "liaison": liaison, "event": event,
-            "privacy": make_user(Role.PRIVACY_OFFICER), "leader": make_user(Role.LEADERSHIP),
-            "admin": make_user(Role.ADMIN), "other_liaison": make_user(Role.LIAISON)}
 
 
 def authorized(people, **overrides):

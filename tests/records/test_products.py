@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW
-from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.errors import Conflict, Forbidden, ValidationError
 from tracker.extensions import db
@@ -29,18 +28,6 @@ def draft(**overrides):
               "caveats": "Law enforcement sensitive"}
     values.update(overrides)
     return products.Draft(**values)
-
-
-@pytest.fixture
-def people(make_user, make_event):
-    planner = make_user(Role.PLANNER)
-    liaison = make_user(Role.LIAISON)
-    event = make_event(actor=planner)
-    event.planner_id, event.liaison_id = planner.id, liaison.id
-    db.session.commit()
-    return {"planner": planner, "liaison": liaison, "event": event,
-            "privacy": make_user(Role.PRIVACY_OFFICER), "leader": make_user(Role.LEADERSHIP),
-            "admin": make_user(Role.ADMIN), "other_planner": make_user(Role.PLANNER)}
 
 
 def _actions(object_id):

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import fresh_database
 from tests.operations.test_production_processes import make_user, record_event
+from tests.support.processes import stop_groups
 from tests.support.smtp import SmtpServer
 from tracker import PROJECT_ROOT, create_app
 from tracker.accounts.roles import Role
@@ -145,15 +146,7 @@ class Nodes:
         return body["scheduler"]["leader"]
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_groups(self.processes.values(), timeout=20)
         with self.app.app_context():
             db.engine.dispose()
         self.smtp.stop()
