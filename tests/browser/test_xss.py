@@ -231,7 +231,7 @@ def _hostile_plan(user, event, now):
     plans.save_draft(user, event, sections, now, map_geojson=json.dumps({
         "type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
             "type": "Point", "coordinates": [-86.78, 36.16]},
-            "properties": {"label": payload()}}]}))
+            "properties": {"kind": "first_aid", "label": payload(120)}}]}))
     plans.submit(user, event, now)
     sections["demobilization"] = payload()
     plans.save_draft(user, event, sections, now)

@@ -1,6 +1,7 @@
 """The operations plan: versions, approval binding, comparison, copies; the after-action
 report and its corrective actions."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from tracker.events import approvals
 from tracker.events import services as events
 from tracker.events.models import EventStatus, MaterialChange
 from tracker.extensions import db
-from tracker.plans import after_action, services
+from tracker.plans import after_action, geo, services
 from tracker.plans import sections as S
 from tracker.reminders.models import Reminder
 
@@ -169,9 +170,24 @@ def test_compare_marks_changed_added_and_removed_lines(event, people):
     assert not diff["Objectives"].changed
 
 
+ROUTE_MAP = json.dumps({"type": "FeatureCollection", "features": [{
+    "type": "Feature", "properties": {"kind": "route", "label": "March route"},
+    "geometry": {"type": "LineString", "coordinates": [[-86.81, 36.15], [-86.79, 36.16]]}}]})
+
+
+def test_the_map_is_checked_whoever_saves_it(event, people):
+    with pytest.raises(ValidationError) as err:
+        services.save_draft(people["planner"], event, {}, NOW, map_geojson=json.dumps({
+            "type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+                "kind": "route", "label": "x"}, "geometry": {
+                "type": "LineString", "coordinates": [[-200, 95], [0, 0]]}}]}))
+    assert err.value.field == "map_geojson"
+    assert services.find_plan(event.id) is None or services.find_plan(event.id).latest is None
+
+
 def test_copy_takes_sections_and_map_only(event, people, make_event):
     services.save_draft(people["planner"], event, {"assignments": [ASSIGNMENT]}, NOW,
-                        map_geojson='{"type":"FeatureCollection","features":[]}')
+                        map_geojson=ROUTE_MAP)
     target = make_event(people["planner"], planner_id=people["planner"].id,
                         title="Next year's march")
     version = services.copy_from(people["planner"], target, event, NOW)
@@ -179,7 +195,8 @@ def test_copy_takes_sections_and_map_only(event, people, make_event):
     plan = services.find_plan(target.id)
     assert plan.copied_from_event_id == event.id and version.status == "draft"
     assert version.sections["assignments"] == [ASSIGNMENT]
-    assert version.map_geojson == '{"type":"FeatureCollection","features":[]}'
+    assert version.map_geojson == geo.clean(ROUTE_MAP)
+    assert [f.label for f in geo.features(version.map_geojson)] == ["March route"]
     assert audit_rows("plan.copy")
     with pytest.raises(ValidationError, match="already has a plan"):
         services.copy_from(people["planner"], target, event, NOW)

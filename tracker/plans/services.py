@@ -23,6 +23,7 @@ from tracker.events import approvals, lifecycle
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.plans import attachments, geo
+from tracker.plans import geo as plan_map
 from tracker.plans import sections as S
 from tracker.plans.models import OperationsPlan, PlanVersion, VersionStatus
 
@@ -89,17 +90,19 @@ def _add_version(actor: User, plan: OperationsPlan, sections: dict, map_geojson:
 
 def save_draft(actor: User, event: Event, raw_sections: dict, now: datetime,
                expected_version: int | None = None, map_geojson=KEEP) -> PlanVersion:
-    """Save the plan's sections (and, given, its map: GeoJSON text already checked by the
-    map's own validation). Edits the current draft; after submission or approval starts
-    a new draft. `expected_version` is the version (record version) the form was opened
-    from: a different one is a Conflict."""
+    """Save the plan's sections (and, given, its map: GeoJSON text, checked here by the
+    map's own validation, so every caller stores only a valid plan map). Edits the
+    current draft; after submission or approval starts a new draft. `expected_version`
+    is the version (record version) the form was opened from: a different one is a
+    Conflict."""
     require_writer(actor, event)
     sections = S.clean(raw_sections)
     plan = find_plan(event.id) or _new_plan(actor, event, now)
     latest = plan.latest
     if latest is not None:
         versioning.check(latest, expected_version, "operations plan")
-    geo = (latest.map_geojson if latest else None) if map_geojson is KEEP else map_geojson
+    geo = ((latest.map_geojson if latest else None) if map_geojson is KEEP
+           else plan_map.clean(map_geojson))
     new_hash = S.content_hash(sections, geo)
     if latest is not None and latest.content_hash == new_hash:
         return latest
