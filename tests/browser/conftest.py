@@ -63,6 +63,12 @@ def live_app(request, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             # Every browser test signs in from 127.0.0.1 within minutes of the others.
             "RATELIMIT_ENABLED": False,
+            # One database collects every browser test's events (and the demo's): a test
+            # looks for its own event on the first page of the list and the dashboard,
+            # whatever the others recorded. The caps themselves are tested in
+            # tests/events/test_paging.py and the dashboard tests.
+            "EVENTS_PER_PAGE": 500,
+            "DASHBOARD_LIST_MAX": 500,
         })
     with app.app_context():
         db.create_all()
