@@ -41,12 +41,12 @@ SQLITE_TABLE = (
     "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')")
 # The interpolated names below are this module's constants, never input.
 SQLITE_TRIGGERS = (
-    f"CREATE TRIGGER event_search_insert AFTER INSERT ON event BEGIN "  # noqa: S608
+    f"CREATE TRIGGER event_search_insert AFTER INSERT ON event BEGIN "  # noqa: S608  # nosec B608
     f"INSERT INTO {SEARCH_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
-    f"CREATE TRIGGER event_search_delete AFTER DELETE ON event BEGIN "  # noqa: S608
+    f"CREATE TRIGGER event_search_delete AFTER DELETE ON event BEGIN "  # noqa: S608  # nosec B608
     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {_cols}) "
     f"VALUES ('delete', old.id, {_old}); END",
-    f"CREATE TRIGGER event_search_update AFTER UPDATE OF {_cols} ON event BEGIN "  # noqa: S608
+    f"CREATE TRIGGER event_search_update AFTER UPDATE OF {_cols} ON event BEGIN "  # noqa: S608  # nosec B608
     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {_cols}) "
     f"VALUES ('delete', old.id, {_old}); "
     f"INSERT INTO {SEARCH_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
@@ -107,7 +107,7 @@ def highlighted(raw: str | None) -> Markup:
     """The database's marked-up text, escaped, with its markers as <mark> elements."""
     safe = str(escape(raw or ""))
     safe = re.sub(f"{OPEN}(.*?){CLOSE}", r"<mark>\1</mark>", safe, flags=re.S)
-    return Markup(safe.replace(OPEN, "").replace(CLOSE, ""))  # noqa: S704 (escaped above)
+    return Markup(safe.replace(OPEN, "").replace(CLOSE, ""))  # noqa: S704 (escaped above)  # nosec B704
 
 
 def search(query: str, limit: int = 50) -> list[Hit]:
@@ -127,7 +127,7 @@ def _sqlite(found: list[str], limit: int) -> list:
     match = " ".join(f'"{w}"' for w in found)  # each word a literal token, all required
     weights = ", ".join(str(w) for w in WEIGHTS)
     return list(db.session.execute(text(
-        f"SELECT rowid, bm25({SEARCH_TABLE}, {weights}) AS rank, "  # noqa: S608 (constants)
+        f"SELECT rowid, bm25({SEARCH_TABLE}, {weights}) AS rank, "  # noqa: S608  # nosec B608  # nosec B608 (constants)
         f"highlight({SEARCH_TABLE}, 0, :open, :close), "
         f"snippet({SEARCH_TABLE}, -1, :open, :close, '…', 16) "
         f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match "
