@@ -12,7 +12,8 @@ from tests.security.test_privacy_retention_storage import _database_bytes
 from tracker.accounts.roles import Role
 from tracker.audit.models import AuditRecord
 from tracker.checklist import services as checklist
-from tracker.data_inventory import INVENTORY, SCHEDULE_EVENT_TEXT, schedule_of, schedules
+from tracker.data_inventory import INVENTORY
+from tracker.data_schedules import SCHEDULE_EVENT_TEXT, schedule_of, schedules
 from tracker.errors import Forbidden, ValidationError
 from tracker.events.models import Event
 from tracker.extensions import db

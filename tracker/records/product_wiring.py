@@ -8,7 +8,7 @@ from flask import Flask
 
 from tracker import page_sections
 from tracker.checklist import record_sources
-from tracker.data_inventory import schedules as column_schedules
+from tracker.data_schedules import schedules as column_schedules
 from tracker.db import utcnow
 from tracker.events import registry
 from tracker.events.models import Event

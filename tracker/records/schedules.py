@@ -1,6 +1,6 @@
 """The records schedule of an event's own free text (28 CFR 23.20(h)).
 
-Each event's free text (tracker.data_inventory.SCHEDULED_TEXT: the event's notes, route
+Each event's free text (tracker.data_schedules.SCHEDULED_TEXT: the event's notes, route
 and permit conditions, status notes, red-flag justifications and review notes, product
 texts, register descriptions, authorization purposes, and the copies of those texts in
 plan approvals and material changes) is reviewed RECORDS_REVIEW_YEARS after the event
@@ -20,7 +20,7 @@ from tracker import inputs, versioning
 from tracker.accounts.models import User
 from tracker.audit import services as audit
 from tracker.checklist.models import AnswerRecord, ChecklistEntry, EventChecklist, RedFlagReview
-from tracker.data_inventory import SCHEDULED_TEXT
+from tracker.data_schedules import SCHEDULED_TEXT
 from tracker.errors import NotFound, ValidationError
 from tracker.events.models import (
     Event,
